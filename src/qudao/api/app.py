@@ -1,0 +1,69 @@
+"""The FastAPI application: routers of every area under /api/v1, problem+json errors, web pages."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, FastAPI
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from qudao import __version__
+from qudao.api import problems
+from qudao.api.deps import SessionDep
+from qudao.api.idempotency import IdempotencyMiddleware
+from qudao.config import Settings, get_settings
+from qudao.db import make_engine, make_session_factory
+
+log = logging.getLogger("qudao")
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+    version: str
+
+
+def api_router() -> APIRouter:
+    from qudao.audit.api import router as audit_router
+    from qudao.auth.api import router as auth_router
+    from qudao.catalog.api import router as catalog_router
+    from qudao.channels.api import router as channels_router
+    from qudao.locations.api import router as locations_router
+    from qudao.partners.api import router as partners_router
+
+    router = APIRouter(prefix="/api/v1")
+
+    @router.get("/health", response_model=Health, tags=["health"])
+    def health(session: SessionDep) -> Health:
+        session.execute(text("SELECT 1"))
+        return Health(status="ok", database="ok", version=__version__)
+
+    for area in (auth_router, catalog_router, partners_router, channels_router, locations_router, audit_router):
+        router.include_router(area)
+    return router
+
+
+def create_app(settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    if session_factory is None:
+        session_factory = make_session_factory(make_engine(settings.database_url))
+    app = FastAPI(
+        title="Qudao 渠道",
+        version=__version__,
+        description="Channel supply chain and customer relationships: master data, orders, inventory, "
+        "forecasting, planning, logistics and CRM.",
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    problems.install(app)
+    app.add_middleware(IdempotencyMiddleware)
+    app.include_router(api_router())
+    try:
+        from qudao.web.pages import install as install_web
+    except ImportError:  # the web shell is optional for API-only deployments
+        log.info("web pages not installed")
+    else:
+        install_web(app)
+    return app

@@ -1,0 +1,84 @@
+"""Who may do what: the role matrix and the one place partner scoping is decided.
+
+Permissions are ``area:verb`` strings. A partner user additionally only ever reaches rows owned by
+its own partner organisation: services call ``partner_filter`` when listing and ``ensure_own`` when
+reading or changing one row, so the rule lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, true
+
+from qudao.common.actor import Actor, Role
+from qudao.errors import Forbidden, NotFound
+
+BUSINESS_AREAS = (
+    "catalog",
+    "partners",
+    "channels",
+    "locations",
+    "inventory",
+    "orders",
+    "purchasing",
+    "demand",
+    "planning",
+    "logistics",
+    "crm",
+    "kpi",
+)
+
+
+def _read(*areas: str) -> set[str]:
+    return {f"{area}:read" for area in areas}
+
+
+def _write(*areas: str) -> set[str]:
+    return {f"{area}:write" for area in areas}
+
+
+ALL_READ = _read(*BUSINESS_AREAS)
+
+PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.admin: frozenset({"*"}),
+    Role.planner: frozenset(
+        ALL_READ | _write("catalog", "channels", "locations", "demand", "planning", "purchasing", "inventory")
+    ),
+    Role.sales: frozenset(ALL_READ | _write("partners", "orders", "crm", "demand")),
+    Role.warehouse: frozenset(ALL_READ | _write("inventory", "orders", "logistics", "purchasing")),
+    Role.viewer: frozenset(ALL_READ),
+    # Partners read the shared catalogue and channel tree, and their own records in the rest.
+    Role.partner: frozenset(
+        _read("catalog", "channels", "partners", "locations", "orders", "inventory", "demand", "crm")
+        | _write("partners", "locations", "orders", "demand", "crm")
+    ),
+}
+
+
+def can(actor: Actor, permission: str) -> bool:
+    granted = PERMISSIONS.get(actor.role, frozenset())
+    return "*" in granted or permission in granted
+
+
+def authorize(actor: Actor, permission: str) -> None:
+    if not can(actor, permission):
+        raise Forbidden(detail=f"role {actor.role} may not {permission.replace(':', ' ')}")
+
+
+def partner_filter(actor: Actor, owner_column: Any) -> ColumnElement[bool]:
+    """Condition restricting a query to the actor's own partner's rows (always true for staff)."""
+    if actor.is_partner:
+        return owner_column == actor.partner_id
+    return true()
+
+
+def ensure_own(actor: Actor, owner_partner_id: int | None, *, entity: str, key: Any) -> None:
+    """A partner user reaching another partner's row sees 'not found', so ids leak nothing."""
+    if actor.is_partner and owner_partner_id != actor.partner_id:
+        raise NotFound(detail=f"{entity} {key} not found")
+
+
+def require_staff(actor: Actor, what: str) -> None:
+    if actor.is_partner:
+        raise Forbidden(detail=f"partner users may not {what}")

@@ -1,0 +1,39 @@
+"""The ``qudao`` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from qudao.cli import db, users
+from qudao.cli.context import console, settings
+
+app = typer.Typer(help="Qudao 渠道: channel supply chain and customer relationships.", no_args_is_help=True)
+app.add_typer(db.app, name="db")
+app.add_typer(users.app, name="users")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind"),
+    port: int = typer.Option(8000, help="Port"),
+    init: bool = typer.Option(True, help="Apply migrations and load the demo data when the database is empty"),
+    reload: bool = typer.Option(False, help="Reload on code changes (development)"),
+) -> None:
+    """Serve the web app and the API."""
+    import uvicorn
+
+    if init:
+        from qudao.cli.db import prepare_database
+
+        prepare_database()
+    console.print(f"Qudao is serving on [bold]http://{host}:{port}[/]  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run("qudao.api.app:create_app", factory=True, host=host, port=port, reload=reload,
+                log_level="info")
+
+
+@app.command()
+def version() -> None:
+    """Print the version and the database in use."""
+    from qudao import __version__
+
+    console.print(f"qudao {__version__}; database {settings().database_url.split('@')[-1]}")

@@ -1,0 +1,1 @@
+"""Alembic migrations for Qudao (run with ``qudao db upgrade``)."""

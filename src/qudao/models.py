@@ -1,0 +1,19 @@
+"""Imports every area's tables so ``Base.metadata`` is complete (for Alembic and tests)."""
+
+from qudao.audit import models as audit_models
+from qudao.auth import models as auth_models
+from qudao.catalog import models as catalog_models
+from qudao.channels import models as channels_models
+from qudao.common import idempotency
+from qudao.locations import models as locations_models
+from qudao.partners import models as partners_models
+
+__all__ = [
+    "audit_models",
+    "auth_models",
+    "catalog_models",
+    "channels_models",
+    "idempotency",
+    "locations_models",
+    "partners_models",
+]
