@@ -18,7 +18,7 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def upgrade(database_url: str, revision: str = "head", engine: Engine | None = None) -> None:
+def upgrade(database_url: str, revision: str = "heads", engine: Engine | None = None) -> None:
     config = alembic_config(database_url)
     if engine is not None:
         with engine.begin() as connection:

@@ -12,7 +12,7 @@ app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
 
 @app.command("upgrade")
-def upgrade(revision: str = typer.Option("head", help="Target revision")) -> None:
+def upgrade(revision: str = typer.Option("heads", help="Target revision (default: all heads)")) -> None:
     """Apply migrations up to REVISION (default: the latest)."""
     migrate.upgrade(settings().database_url, revision)
     console.print(f"database at revision {revision}")
