@@ -49,7 +49,8 @@ def list_partners(
     if not params.include_archived:
         filters.append(Partner.archived_at.is_(None))
     if role:
-        filters.append(Partner.id.in_(select(PartnerRoleAssignment.partner_id).where(PartnerRoleAssignment.role == role)))
+        with_role = select(PartnerRoleAssignment.partner_id).where(PartnerRoleAssignment.role == role)
+        filters.append(Partner.id.in_(with_role))
     if status:
         filters.append(Partner.status == status)
     if region:
@@ -153,7 +154,10 @@ def _apply_partner_fields(session: Session, partner: Partner, fields: dict[str, 
         if parent_code is not None and parent_code == partner.code:
             raise invalid("parent_code", "a partner cannot be its own parent")
         partner.parent_id = crud.resolve_ref(session, Partner, Partner.code, parent_code, field="parent_code")
-        if partner.id is not None and partner.parent_id is not None and _has_ancestor(session, partner.parent_id, partner.id):
+        creates_cycle = partner.id is not None and partner.parent_id is not None and _has_ancestor(
+            session, partner.parent_id, partner.id
+        )
+        if creates_cycle:
             raise invalid("parent_code", "that parent would create a cycle in the channel hierarchy")
     if "channel_code" in fields:
         partner.channel_id = crud.resolve_ref(session, Channel, Channel.code, fields.pop("channel_code"),
