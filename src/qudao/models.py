@@ -6,6 +6,7 @@ from qudao.catalog import models as catalog_models
 from qudao.channels import models as channels_models
 from qudao.common import idempotency
 from qudao.locations import models as locations_models
+from qudao.orders import models as orders_models
 from qudao.partners import models as partners_models
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "channels_models",
     "idempotency",
     "locations_models",
+    "orders_models",
     "partners_models",
 ]
