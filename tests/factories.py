@@ -67,6 +67,16 @@ def location(session: Session, **overrides: Any) -> Location:
     return locations.create_location(session, SYSTEM, LocationCreate(**data))
 
 
+def stock(session: Session, product_row: Product, location_row: Location, quantity: Any,
+          unit_cost: Any = "5", **kwargs: Any) -> Any:
+    """Receive ``quantity`` of a product at a location through the stock ledger (returns the movement)."""
+    from qudao.inventory import service as inventory
+
+    return inventory.receive(session, SYSTEM, product_id=product_row.id, location_id=location_row.id,
+                             quantity=Decimal(str(quantity)), unit_cost=Decimal(str(unit_cost)),
+                             reference=kwargs.pop("reference", "test stock"), **kwargs)
+
+
 def user(session: Session, role: str = "admin", partner_code: str | None = None, **overrides: Any) -> User:
     username = overrides.pop("username", unique(f"{role}_"))
     data = UserCreate(username=username, password=PASSWORD, role=role, partner_code=partner_code, **overrides)

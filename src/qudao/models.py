@@ -5,6 +5,7 @@ from qudao.auth import models as auth_models
 from qudao.catalog import models as catalog_models
 from qudao.channels import models as channels_models
 from qudao.common import idempotency
+from qudao.inventory import models as inventory_models
 from qudao.locations import models as locations_models
 from qudao.orders import models as orders_models
 from qudao.partners import models as partners_models
@@ -15,6 +16,7 @@ __all__ = [
     "catalog_models",
     "channels_models",
     "idempotency",
+    "inventory_models",
     "locations_models",
     "orders_models",
     "partners_models",

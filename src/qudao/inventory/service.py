@@ -1,0 +1,129 @@
+"""Inventory use cases and the interface other areas call.
+
+For other areas (orders, purchasing, logistics) — all take the caller's session and never commit:
+
+* ``reserve_up_to`` / ``reserve_many`` — claim available stock (never oversells; returns what was got).
+* ``release`` — give a reservation back.
+* ``issue_reserved`` — ship reserved stock (FEFO lots, cost of goods) -> ``IssueResult``.
+* ``receive`` — receipts and returns (``movement_type="return"``); ``scrap``, ``adjust``, ``issue``.
+* ``available_by_location`` — a lock-free read of available quantities.
+* ``on_stock_available(callback)`` — called as ``callback(session, actor, [(product_id, location_id)])``
+  in the same transaction after stock arrives (receipt, transfer-in, return, positive adjustment).
+* ``lock_balances`` — the one helper that locks balance rows (primary-key order).
+
+The ledger mechanics live in ``ledger.py``; read models in ``queries.py``; counts in ``counts.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from qudao.auth.permissions import authorize
+from qudao.common.actor import Actor
+from qudao.inventory.ledger import (
+    Balance,
+    IssueResult,
+    LotPick,
+    ReservationRequest,
+    adjust,
+    available_by_location,
+    issue,
+    issue_reserved,
+    lock_balances,
+    on_stock_available,
+    receive,
+    release,
+    reserve_many,
+    reserve_up_to,
+    scrap,
+    sweep_expired,
+    valuation_method,
+)
+from qudao.inventory.models import LotBalance, StockBalance, StockMovement
+
+__all__ = [
+    "Balance",
+    "Drift",
+    "IssueResult",
+    "LotPick",
+    "ReservationRequest",
+    "adjust",
+    "available_by_location",
+    "issue",
+    "issue_reserved",
+    "lock_balances",
+    "on_stock_available",
+    "receive",
+    "release",
+    "reserve_many",
+    "reserve_up_to",
+    "scrap",
+    "sweep_expired",
+    "valuation_method",
+    "verify_ledger",
+]
+
+BUCKETS = ("on_hand", "reserved", "expired", "in_transit", "on_order", "value")
+Q4 = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A balance that differs from the sum of its ledger rows."""
+
+    scope: str  # "balance" or "lot"
+    product_id: int | None
+    location_id: int
+    lot_id: int | None
+    bucket: str
+    balance: Decimal
+    ledger: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.balance - self.ledger
+
+
+def _q(value: object) -> Decimal:
+    return Decimal(str(value or 0)).quantize(Q4)
+
+
+def verify_ledger(session: Session, actor: Actor) -> list[Drift]:
+    """Recompute every balance (and lot balance) from the ledger and list each bucket that drifted.
+
+    An empty list means the balances agree with the movements to 4 decimal places.
+    """
+    authorize(actor, "inventory:read")
+    M = StockMovement  # noqa: N806 - short alias for a long query
+    sums = select(M.product_id, M.location_id,
+                  *(func.sum(getattr(M, f"{b}_delta")).label(b) for b in BUCKETS)).group_by(
+        M.product_id, M.location_id)
+    ledger = {(r.product_id, r.location_id): r for r in session.execute(sums)}
+    balances = {(r.product_id, r.location_id): r for r in session.execute(
+        select(StockBalance.product_id, StockBalance.location_id, *(getattr(StockBalance, b) for b in BUCKETS)))}
+    drifts: list[Drift] = []
+    for key in sorted(set(ledger) | set(balances)):
+        row_l, row_b = ledger.get(key), balances.get(key)
+        for bucket in BUCKETS:
+            on_ledger = _q(getattr(row_l, bucket) if row_l is not None else 0)
+            on_balance = _q(getattr(row_b, bucket) if row_b is not None else 0)
+            if on_ledger != on_balance:
+                drifts.append(Drift("balance", key[0], key[1], None, bucket, on_balance, on_ledger))
+    lot_sums = select(M.lot_id, M.location_id, func.sum(M.on_hand_delta).label("on_hand"),
+                      func.sum(M.expired_delta).label("expired")).where(M.lot_id.is_not(None)).group_by(
+        M.lot_id, M.location_id)
+    lot_ledger = {(r.lot_id, r.location_id): r for r in session.execute(lot_sums)}
+    lot_balances = {(r.lot_id, r.location_id): r for r in session.execute(
+        select(LotBalance.lot_id, LotBalance.location_id, LotBalance.on_hand, LotBalance.expired))}
+    for key in sorted(set(lot_ledger) | set(lot_balances)):
+        row_l, row_b = lot_ledger.get(key), lot_balances.get(key)
+        for bucket in ("on_hand", "expired"):
+            on_ledger = _q(getattr(row_l, bucket) if row_l is not None else 0)
+            on_balance = _q(getattr(row_b, bucket) if row_b is not None else 0)
+            if on_ledger != on_balance:
+                drifts.append(Drift("lot", None, key[1], key[0], bucket, on_balance, on_ledger))
+    return drifts
