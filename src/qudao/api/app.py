@@ -60,10 +60,7 @@ def create_app(settings: Settings | None = None, session_factory: sessionmaker[S
     problems.install(app)
     app.add_middleware(IdempotencyMiddleware)
     app.include_router(api_router())
-    try:
-        from qudao.web.pages import install as install_web
-    except ImportError:  # the web shell is optional for API-only deployments
-        log.info("web pages not installed")
-    else:
-        install_web(app)
+    from qudao.web.pages import install as install_web
+
+    install_web(app)
     return app

@@ -1,0 +1,1 @@
+"""Server-rendered web pages (Jinja2 + htmx) on top of the area services."""
