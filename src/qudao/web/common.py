@@ -96,7 +96,7 @@ async def check_csrf(request: Request) -> None:
     secret = request.app.state.settings.resolved_secret_key().encode()
     expected = hmac.new(secret, b"csrf:" + nonce.encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(sent, expected):
-        raise Forbidden(detail="the form's security token is invalid or expired; reload the page and try again")
+        raise Forbidden(detail="the form's security token is invalid or expired; reload the page and retry")
 
 
 CsrfChecked = Depends(check_csrf)
@@ -124,7 +124,8 @@ PageActor = Annotated[Actor, Depends(page_actor)]
 
 
 def is_htmx(request: Request) -> bool:
-    return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
+    headers = request.headers
+    return headers.get("hx-request") == "true" and headers.get("hx-history-restore-request") != "true"
 
 
 def query_string(request: Request, **changes: Any) -> str:

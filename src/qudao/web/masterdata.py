@@ -112,13 +112,15 @@ def install_resource(router: APIRouter, res: Resource) -> None:
             trail, _ = audit_service.list_records(session, actor, ListParams(page_size=50),
                                                   entity=res.entity, entity_id=str(obj.id))
         values = current_values(obj, list(res.fields), refs)
-        return render(request, "md/detail.html", actor, res=res, obj=obj, values=values, refs=refs, trail=trail)
+        return render(request, "md/detail.html", actor, res=res, obj=obj, values=values, refs=refs,
+                      trail=trail)
 
     def edit_page(request: Request, session: SessionDep, actor: PageActor, key: str) -> HTMLResponse:
         obj = res.get(session, actor, key)
         return _render_form(request, actor, session, res, obj=obj, state=FormState())
 
-    def update(request: Request, session: SessionDep, actor: PageActor, key: str, form: PostedForm) -> Response:
+    def update(request: Request, session: SessionDep, actor: PageActor, key: str,
+               form: PostedForm) -> Response:
         payload = read_form(form, form_fields(res, actor, creating=False))
         try:
             data = res.update_schema.model_validate(payload)
@@ -130,7 +132,8 @@ def install_resource(router: APIRouter, res: Resource) -> None:
                                 status_code=422)
         return RedirectResponse(detail_url(res, getattr(obj, res.key)), status_code=303)
 
-    def archive(request: Request, session: SessionDep, actor: PageActor, key: str, form: PostedForm) -> Response:
+    def archive(request: Request, session: SessionDep, actor: PageActor, key: str,
+                form: PostedForm) -> Response:
         res.archive(session, actor, key)
         return RedirectResponse(base, status_code=303)
 

@@ -76,7 +76,7 @@ class Resource:
     filters: tuple[Filter, ...] = ()
     refs: tuple[str, ...] = ()  # reference lists the pages need (for selects and id -> code)
     detail_extra: tuple[str, ...] = ("created_at", "updated_at", "archived_at")
-    partner_editable: frozenset[str] | None = None  # fields a partner user may edit, when the service limits it
+    partner_editable: frozenset[str] | None = None  # fields a partner user may edit (the service's own list)
     staff_creates: bool = False  # only staff create or archive these (the service enforces it)
     detail_include: str | None = None
 
@@ -194,7 +194,8 @@ CHANNELS = Resource(
     fields=(
         FormField("code", required=True, create_only=True),
         *_name_fields_zh_en(),
-        FormField("kind", kind="select", choices=_values(ChannelKind), choice_prefix="channel_kind.", required=True),
+        FormField("kind", kind="select", choices=_values(ChannelKind), choice_prefix="channel_kind.",
+                  required=True),
         FormField("parent_code", kind="select", choices="channels", value=_ref("parent_id", "channels")),
     ),
     filters=(Filter("kind", "field.kind", _values(ChannelKind), "channel_kind."),),
