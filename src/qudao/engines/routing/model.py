@@ -96,6 +96,8 @@ class RoutingProblem:
     time_matrix: np.ndarray | None = None
     road_factor: float = 1.3
     allow_unserved: bool = True
+    #: Times are seconds since midnight (reasons show them as hh:mm); False for other time units.
+    clock_times: bool = True
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyvrp
-from pyvrp.stop import MaxRuntime
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
 from qudao.engines.routing.distances import driving_time_matrix, euclidean_matrix, road_distance_matrix
 from qudao.engines.routing.model import (
@@ -43,10 +43,10 @@ class _Matrices:
     profile_of_type: list[int]  # profile index of each vehicle type
 
 
-def _fmt_time(seconds: int) -> str:
-    if seconds >= NO_LIMIT:
+def _fmt_time(value: int, clock: bool = True) -> str:
+    if value >= NO_LIMIT:
         return "no limit"
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}" if seconds < 10 * 86400 else str(seconds)
+    return f"{value // 3600:02d}:{value % 3600 // 60:02d}" if clock else str(value)
 
 
 def validate(problem: RoutingProblem) -> None:
@@ -221,11 +221,11 @@ def precheck(problem: RoutingProblem, matrices: _Matrices) -> list[UnservedStop]
     return_ok = (back <= v["close"][:, None]) & (shortest_trip <= v["max_duration"][:, None])
 
     unserved = []
+    clock = problem.clock_times
     for j, stop in enumerate(problem.stops):
+        opens, closes = _fmt_time(int(s["start"][j]), clock), _fmt_time(int(s["end"][j]), clock)
         if s["end"][j] < s["start"][j]:
-            unserved.append(UnservedStop(stop.id, WINDOW_EMPTY,
-                                         f"time window {_fmt_time(int(s['start'][j]))}-{_fmt_time(int(s['end'][j]))}"
-                                         " closes before it opens"))
+            unserved.append(UnservedStop(stop.id, WINDOW_EMPTY, f"time window {opens}-{closes} closes before it opens"))
         elif not cap_ok[:, j].any():
             best_w = v["weight"][v["usable"]].max() / LOAD_SCALE
             best_v = v["volume"][v["usable"]].max() / LOAD_SCALE
@@ -235,8 +235,8 @@ def precheck(problem: RoutingProblem, matrices: _Matrices) -> list[UnservedStop]
         elif not (cap_ok[:, j] & reach_ok[:, j]).any():
             earliest = int(arrive[cap_ok[:, j], j].min())
             unserved.append(UnservedStop(stop.id, WINDOW_UNREACHABLE,
-                                         f"time window closes at {_fmt_time(int(s['end'][j]))}, before the earliest "
-                                         f"possible arrival {_fmt_time(earliest)} from any depot"))
+                                         f"time window closes at {closes}, before the earliest "
+                                         f"possible arrival {_fmt_time(earliest, clock)} from any depot"))
         elif not (cap_ok[:, j] & reach_ok[:, j] & return_ok[:, j]).any():
             unserved.append(UnservedStop(stop.id, CANNOT_RETURN,
                                          "a vehicle serving it cannot be back at its depot before closing "
@@ -244,8 +244,12 @@ def precheck(problem: RoutingProblem, matrices: _Matrices) -> list[UnservedStop]
     return unserved
 
 
-def solve(problem: RoutingProblem, seconds: float = 10.0, seed: int = 0) -> RoutingResult:
-    """Plan routes for ``problem`` within ``seconds`` of search; the same seed gives the same plan.
+def solve(problem: RoutingProblem, seconds: float = 10.0, seed: int = 0,
+          max_iterations: int | None = None) -> RoutingResult:
+    """Plan routes for ``problem`` within ``seconds`` of search (and at most ``max_iterations``).
+
+    The same seed and iteration limit give the same plan whatever the machine's load; a time limit alone
+    stops wherever the search has got to.
 
     Stops that can never be served are set aside by :func:`precheck`; with ``allow_unserved`` the
     others are optional with a prize far above any saving from dropping them, so the solver leaves one
@@ -263,7 +267,10 @@ def solve(problem: RoutingProblem, seconds: float = 10.0, seed: int = 0) -> Rout
         return RoutingResult([], unserved, 0, 0, 0, True, 0.0, 0, stop_index)
 
     data = _problem_data(problem, matrices, kept)
-    result = pyvrp.solve(data, MaxRuntime(seconds), seed=seed, collect_stats=False, display=False)
+    stop = MaxRuntime(seconds)
+    if max_iterations is not None:
+        stop = MultipleCriteria([stop, MaxIterations(max_iterations)])
+    result = pyvrp.solve(data, stop, seed=seed, collect_stats=False, display=False)
     best = result.best
     routes = _routes(problem, matrices, kept, data, best)
     for activity in best.unplanned():

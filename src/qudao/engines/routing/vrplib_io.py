@@ -142,6 +142,7 @@ def instance_from_dict(data: dict, round_func: Callable[[np.ndarray], np.ndarray
         distance_matrix=round_func(edge)[np.ix_(order, order)],
         road_factor=1.0,
         allow_unserved=False,
+        clock_times=False,
     )
     problem.time_matrix = problem.distance_matrix
     return VrplibInstance(str(data.get("name", default_name)), problem, scale)
