@@ -242,3 +242,14 @@ def test_points_are_required_without_a_matrix():
     with pytest.raises(Invalid) as caught:
         solve(problem, seconds=0.1)
     assert "needs lat/lon" in caught.value.errors[0].reason
+
+
+def test_engine_stays_pure():
+    import subprocess
+    import sys
+
+    code = ("import sys, qudao.engines.routing, qudao.engines.routing.vrplib_io; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'fastapi') "
+            "or m in ('qudao.db', 'qudao.api', 'qudao.catalog', 'qudao.auth')]; print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
