@@ -77,6 +77,19 @@ def stock(session: Session, product_row: Product, location_row: Location, quanti
                              reference=kwargs.pop("reference", "test stock"), **kwargs)
 
 
+def sales_order(session: Session, channel_row: Channel, customer: Partner, ship_to: Location,
+                lines: list[tuple[Product, Any]], actor_: Actor = SYSTEM, **overrides: Any) -> Any:
+    """Book an order through the orders service (returns the order; lines are (product, quantity))."""
+    from qudao.orders import service as orders
+    from qudao.orders.schemas import OrderCreate
+
+    data = {"channel_code": channel_row.code, "external_order_id": overrides.pop("external_order_id", unique("EXT")),
+            "customer_code": customer.code, "ship_to_code": ship_to.code,
+            "lines": [{"sku": p.sku, "quantity": str(q)} for p, q in lines], **overrides}
+    order, _ = orders.create_order(session, actor_, OrderCreate(**data))
+    return order
+
+
 def user(session: Session, role: str = "admin", partner_code: str | None = None, **overrides: Any) -> User:
     username = overrides.pop("username", unique(f"{role}_"))
     data = UserCreate(username=username, password=PASSWORD, role=role, partner_code=partner_code, **overrides)

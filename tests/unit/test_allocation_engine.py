@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 
@@ -77,7 +77,7 @@ SITES = [
 
 
 def _order(order_id: int, lines: list[tuple[int, int, str]], split: bool = False) -> OrderDemand:
-    return OrderDemand(order_id, [LineDemand(lid, order_id, pid, D(q)) for lid, pid, q in lines],
+    return OrderDemand(order_id, [LineDemand(lid, order_id, pid, Decimal(q)) for lid, pid, q in lines],
                        ship_to_lat=SH[0], ship_to_lon=SH[1], allow_split=split)
 
 
@@ -89,48 +89,49 @@ def test_rank_sites_nearest_and_by_priority() -> None:
 
 
 def test_nearest_with_stock_ships_whole_order_from_one_place() -> None:
-    stock = {(1, 20): D(2), (1, 10): D(10), (2, 10): D(10), (2, 20): D(10)}
+    stock = {(1, 20): Decimal(2), (1, 10): Decimal(10), (2, 10): Decimal(10), (2, 20): Decimal(10)}
     plan = plan_allocation([_order(1, [(100, 1, "5"), (101, 2, "3")])], stock, SITES, ShipFromRule.nearest)
     # Hangzhou is nearest but has only 2 of product 1; Beijing covers both lines in full.
-    assert [(p.line_id, p.location_id, p.quantity) for p in plan.picks] == [(100, 10, D(5)), (101, 10, D(3))]
+    assert [(p.line_id, p.location_id, p.quantity) for p in plan.picks] == [
+        (100, 10, Decimal(5)), (101, 10, Decimal(3))]
     assert plan.backorder == {}
-    assert stock[(1, 10)] == D(10)  # input untouched
+    assert stock[(1, 10)] == Decimal(10)  # input untouched
 
 
 def test_no_split_partial_from_best_cover_and_backorder_rest() -> None:
-    stock = {(1, 20): D(4), (1, 10): D(6)}
+    stock = {(1, 20): Decimal(4), (1, 10): Decimal(6)}
     plan = plan_allocation([_order(1, [(100, 1, "8")])], stock, SITES, ShipFromRule.nearest)
     # Nobody covers 8: Beijing covers most (6); 2 backordered.
-    assert [(p.location_id, p.quantity) for p in plan.picks] == [(10, D(6))]
-    assert plan.backorder == {100: D(2)}
+    assert [(p.location_id, p.quantity) for p in plan.picks] == [(10, Decimal(6))]
+    assert plan.backorder == {100: Decimal(2)}
 
 
 def test_split_takes_in_ranked_order_and_draws_stock_down_across_orders() -> None:
-    stock = {(1, 20): D(4), (1, 10): D(6), (1, 30): D(1)}
+    stock = {(1, 20): Decimal(4), (1, 10): Decimal(6), (1, 30): Decimal(1)}
     orders = [_order(1, [(100, 1, "8")], split=True), _order(2, [(200, 1, "5")], split=True)]
     plan = plan_allocation(orders, stock, SITES, ShipFromRule.nearest)
     # Order 1: Hangzhou 4 + Beijing 4. Order 2 (lower priority): Beijing's remaining 2 + Guangzhou 1 -> 2 short.
     assert [(p.order_id, p.location_id, p.quantity) for p in plan.picks] == [
-        (1, 20, D(4)), (1, 10, D(4)), (2, 10, D(2)), (2, 30, D(1))]
-    assert plan.backorder == {200: D(2)}
-    assert plan.allocated(100) == D(8)
+        (1, 20, Decimal(4)), (1, 10, Decimal(4)), (2, 10, Decimal(2)), (2, 30, Decimal(1))]
+    assert plan.backorder == {200: Decimal(2)}
+    assert plan.allocated(100) == Decimal(8)
 
 
 def test_priority_rule_prefers_low_priority_number_even_when_far() -> None:
-    stock = {(1, 20): D(10), (1, 10): D(10)}
+    stock = {(1, 20): Decimal(10), (1, 10): Decimal(10)}
     plan = plan_allocation([_order(1, [(100, 1, "3")])], stock, SITES, ShipFromRule.priority)
-    assert [(p.location_id, p.quantity) for p in plan.picks] == [(10, D(3))]
+    assert [(p.location_id, p.quantity) for p in plan.picks] == [(10, Decimal(3))]
 
 
 def test_fractional_quantities_and_pinned_location() -> None:
-    stock = {(1, 20): D("2.5"), (1, 10): D("9.75")}
-    order = OrderDemand(1, [LineDemand(100, 1, 1, D("4.25"))], ship_to_lat=SH[0], ship_to_lon=SH[1],
+    stock = {(1, 20): Decimal("2.5"), (1, 10): Decimal("9.75")}
+    order = OrderDemand(1, [LineDemand(100, 1, 1, Decimal("4.25"))], ship_to_lat=SH[0], ship_to_lon=SH[1],
                         pinned_location_id=20)
     plan = plan_allocation([order], stock, SITES, ShipFromRule.nearest)
-    assert [(p.location_id, p.quantity) for p in plan.picks] == [(20, D("2.5"))]
-    assert plan.backorder == {100: D("1.75")}
+    assert [(p.location_id, p.quantity) for p in plan.picks] == [(20, Decimal("2.5"))]
+    assert plan.backorder == {100: Decimal("1.75")}
 
 
 def test_no_stock_anywhere_backorders_everything() -> None:
     plan = plan_allocation([_order(1, [(100, 1, "1"), (101, 2, "2")])], {}, SITES)
-    assert plan.picks == [] and plan.backorder == {100: D(1), 101: D(2)}
+    assert plan.picks == [] and plan.backorder == {100: Decimal(1), 101: Decimal(2)}

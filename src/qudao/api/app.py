@@ -31,6 +31,7 @@ def api_router() -> APIRouter:
     from qudao.catalog.api import router as catalog_router
     from qudao.channels.api import router as channels_router
     from qudao.locations.api import router as locations_router
+    from qudao.orders.api import router as orders_router
     from qudao.partners.api import router as partners_router
 
     router = APIRouter(prefix="/api/v1")
@@ -42,6 +43,7 @@ def api_router() -> APIRouter:
 
     for area in (auth_router, catalog_router, partners_router, channels_router, locations_router, audit_router):
         router.include_router(area)
+    router.include_router(orders_router)
     return router
 
 

@@ -153,6 +153,7 @@ class OrderDemand:
     ship_to_lon: float | None = None
     allow_split: bool = False
     pinned_location_id: int | None = None
+    rule: ShipFromRule | None = None  # overrides the plan's default rule for this order
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ def plan_allocation(
         candidates = sites
         if order.pinned_location_id is not None:
             candidates = [s for s in sites if s.location_id == order.pinned_location_id]
-        ranked = rank_sites(candidates, rule, order.ship_to_lat, order.ship_to_lon)
+        ranked = rank_sites(candidates, order.rule or rule, order.ship_to_lat, order.ship_to_lon)
         if order.allow_split:
             for line in order.lines:
                 remaining = line.quantity

@@ -1,0 +1,545 @@
+"""Order intake from every channel, holds, cancellation, reallocation, price lists and priority rules.
+
+Intake is set work: one query per kind of reference data for the whole batch, validation that names
+the order (``row``) and field, a credit check, bulk inserts, then one allocation pass (ranked by the
+priority rules) that reserves through ``inventory.reserve_many``. A single order is a batch of one.
+
+Duplicates: an order whose (channel, external_order_id) was booked before is not booked again; the
+existing order is returned with ``duplicate = true`` (HTTP 200 instead of 201).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from qudao.audit import service as audit
+from qudao.auth.permissions import authorize, can, require_staff
+from qudao.catalog.models import Product
+from qudao.channels.models import Channel
+from qudao.common.actor import Actor
+from qudao.common.records import snapshot
+from qudao.db import utcnow
+from qudao.engines import allocation as engine
+from qudao.errors import Conflict, FieldError, Invalid, NotFound, invalid
+from qudao.locations.models import Location
+from qudao.orders import stock
+from qudao.orders.models import (
+    AllocationPolicy,
+    OrderStatus,
+    PriceList,
+    PriceListItem,
+    PriorityRule,
+    SalesOrder,
+    SalesOrderLine,
+)
+from qudao.orders.schemas import OrderCreate, PriceListIn, PriorityRuleIn, ReallocateIn
+from qudao.partners.models import Partner
+
+ZERO = Decimal(0)
+MAX_ERRORS = 200
+
+
+@dataclass
+class IntakeResult:
+    order_ids: list[int]  # per input order, in input order
+    duplicate: list[bool]
+    statuses: list[str]
+    lines: int = 0
+    allocated_lines: int = 0
+    allocated_quantity: Decimal = ZERO
+    backordered_quantity: Decimal = ZERO
+    on_hold: int = 0
+    created: int = 0
+    errors: list[FieldError] = field(default_factory=list)
+
+
+# ---- reading ------------------------------------------------------------------------------------
+
+
+def visible(actor: Actor) -> Any:
+    """A partner user sees the orders it placed and the orders that ship to one of its locations."""
+    if not actor.is_partner:
+        return None
+    own_locations = select(Location.id).where(Location.owner_partner_id == actor.partner_id)
+    return or_(SalesOrder.partner_id == actor.partner_id, SalesOrder.ship_to_location_id.in_(own_locations))
+
+
+def get_order(session: Session, actor: Actor, order_id: int) -> SalesOrder:
+    authorize(actor, "orders:read")
+    stmt = select(SalesOrder).where(SalesOrder.id == order_id)
+    scope = visible(actor)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    order = session.scalar(stmt.execution_options(populate_existing=True))
+    if order is None:
+        raise NotFound(detail=f"order {order_id} not found")
+    return order
+
+
+# ---- intake -------------------------------------------------------------------------------------
+
+
+def create_order(session: Session, actor: Actor, data: OrderCreate, *, source: str = "api") -> tuple[SalesOrder, bool]:
+    """Book one order (or find the one already booked for its channel and external id)."""
+    try:
+        with session.begin_nested():
+            result = create_orders(session, actor, [data], source=source)
+    except IntegrityError:
+        # A concurrent twin with the same (channel, external id) committed first: return it.
+        existing = _existing_by_external(session, [data])
+        if not existing:
+            raise
+        return get_order(session, actor, next(iter(existing.values()))), True
+    return get_order(session, actor, result.order_ids[0]), result.duplicate[0]
+
+
+def create_orders(session: Session, actor: Actor, orders: Sequence[OrderCreate], *,
+                  source: str = "batch") -> IntakeResult:
+    """Validate and book many orders in one transaction, then allocate them in priority order.
+
+    Any invalid order rejects the whole batch with every problem listed (``row`` = order index).
+    Orders over their customer's credit limit are booked on hold (reason ``credit``) without stock.
+    """
+    authorize(actor, "orders:write")
+    ref = _load_reference_data(session, actor, orders)
+    errors = ref.errors
+    existing = _existing_by_external(session, orders)
+    now = utcnow()
+    prepared: list[dict[str, Any]] = []
+    line_rows: list[list[dict[str, Any]]] = []
+    for index, data in enumerate(orders):
+        row_errors: list[FieldError] = []
+        order_row, lines = _prepare(ref, index, data, row_errors)
+        errors.extend(row_errors)
+        prepared.append(order_row)
+        line_rows.append(lines)
+    if errors:
+        shown = errors[:MAX_ERRORS]
+        more = f" (and {len(errors) - MAX_ERRORS} more)" if len(errors) > MAX_ERRORS else ""
+        raise Invalid(detail=f"{len(errors)} problem(s) in the order data{more}; nothing was booked", errors=shown)
+
+    result = IntakeResult(order_ids=[0] * len(orders), duplicate=[False] * len(orders), statuses=[""] * len(orders))
+    seen: dict[tuple[int, str], int] = {}
+    new_indexes: list[int] = []
+    for index, row in enumerate(prepared):
+        key = (row["channel_id"], row["external_order_id"])
+        if key in existing:
+            result.order_ids[index], result.duplicate[index] = existing[key], True
+        elif key in seen:
+            result.duplicate[index] = True
+            seen_index = seen[key]
+            result.order_ids[index] = -seen_index - 1  # resolved after insert
+        else:
+            seen[key] = index
+            new_indexes.append(index)
+
+    credit_open = _open_credit(session, {prepared[i]["partner_id"] for i in new_indexes}, ref)
+    for index in new_indexes:
+        row = prepared[index]
+        limit = ref.partner_limit.get(row["partner_id"], ZERO)
+        if limit > 0:
+            if credit_open[row["partner_id"]] + row["total_amount"] > limit:
+                row.update(status=OrderStatus.on_hold, hold_reason="credit", credit_hold=True)
+            else:
+                credit_open[row["partner_id"]] += row["total_amount"]
+        row.update(source=source, placed_by_user_id=actor.user_id, created_at=now, updated_at=now,
+                   status_changed_at=now)
+
+    if new_indexes:
+        inserted = session.execute(
+            insert(SalesOrder).returning(SalesOrder.id, sort_by_parameter_order=True),
+            [prepared[i] for i in new_indexes]).scalars().all()
+        all_lines: list[dict[str, Any]] = []
+        for index, order_id in zip(new_indexes, inserted, strict=True):
+            result.order_ids[index] = order_id
+            for line in line_rows[index]:
+                line["order_id"] = order_id
+                all_lines.append(line)
+        session.execute(insert(SalesOrderLine.__table__), all_lines)
+        result.lines = len(all_lines)
+        result.created = len(new_indexes)
+        stock.add_audit(session, actor, "create", [
+            (result.order_ids[i], None, _audit_after(prepared[i], line_rows[i])) for i in new_indexes])
+        stock.add_events(session, actor, [
+            (result.order_ids[i], "created", f"order received via {source} ({len(line_rows[i])} line(s))",
+             {"external_order_id": prepared[i]["external_order_id"]}) for i in new_indexes])
+        held = [i for i in new_indexes if prepared[i].get("credit_hold")]
+        result.on_hold = len(held)
+        stock.add_events(session, actor, [
+            (result.order_ids[i], "on_hold", "on credit hold: open orders plus this one exceed the credit limit",
+             {"reason": "credit"}) for i in held])
+        to_allocate = [result.order_ids[i] for i in new_indexes if not prepared[i].get("credit_hold")]
+        if to_allocate:
+            outcome = stock.allocate(session, actor, stock.order_demands(session, stock.rank(session, to_allocate)))
+            result.allocated_lines = len(outcome.allocated)
+            result.allocated_quantity = outcome.quantity
+            stock.refresh_statuses(session, to_allocate)
+        total_new = sum((Decimal(line["quantity"]) for line in all_lines), ZERO)
+        held_qty = sum((Decimal(line["quantity"]) for i in held for line in line_rows[i]), ZERO)
+        result.backordered_quantity = total_new - held_qty - result.allocated_quantity
+    for index, order_id in enumerate(result.order_ids):
+        if order_id < 0:
+            result.order_ids[index] = result.order_ids[-order_id - 1]
+    statuses: dict[int, str] = {}
+    for chunk in stock._chunks(sorted(set(result.order_ids))):
+        statuses.update(session.execute(select(SalesOrder.id, SalesOrder.status).where(
+            SalesOrder.id.in_(chunk))).all())
+    result.statuses = [statuses.get(oid, "") for oid in result.order_ids]
+    return result
+
+
+@dataclass
+class _Reference:
+    channel: dict[str, tuple[int, bool]] = field(default_factory=dict)  # code -> (id, archived)
+    partner: dict[str, tuple[int, bool, str]] = field(default_factory=dict)  # code -> (id, archived, status)
+    partner_limit: dict[int, Decimal] = field(default_factory=dict)
+    partner_currency: dict[int, str] = field(default_factory=dict)
+    location: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    product: dict[str, Any] = field(default_factory=dict)  # sku -> row
+    prices: dict[tuple[int, int], tuple[Decimal, Decimal, Decimal]] = field(default_factory=dict)
+    priced_channels: set[int] = field(default_factory=set)
+    actor: Actor | None = None
+    errors: list[FieldError] = field(default_factory=list)
+
+
+def _load_reference_data(session: Session, actor: Actor, orders: Sequence[OrderCreate]) -> _Reference:
+    ref = _Reference(actor=actor)
+    channel_codes = sorted({o.channel_code for o in orders})
+    partner_codes = sorted({o.customer_code for o in orders if o.customer_code})
+    location_codes = sorted({o.ship_to_code for o in orders})
+    skus = sorted({line.sku for o in orders for line in o.lines})
+    channel_stmt = select(Channel.id, Channel.code, Channel.archived_at).where(Channel.code.in_(channel_codes))
+    for r in session.execute(channel_stmt):
+        ref.channel[r.code] = (r.id, r.archived_at is not None)
+    partner_stmt = select(Partner.id, Partner.code, Partner.archived_at, Partner.status, Partner.credit_limit,
+                          Partner.currency)
+    partner_rows = []
+    for chunk in stock._chunks(partner_codes):
+        partner_rows += session.execute(partner_stmt.where(Partner.code.in_(chunk))).all()
+    if actor.is_partner:
+        partner_rows += session.execute(partner_stmt.where(Partner.id == actor.partner_id)).all()
+    for r in partner_rows:
+        ref.partner[r.code] = (r.id, r.archived_at is not None, r.status)
+        ref.partner_limit[r.id] = Decimal(r.credit_limit or 0)
+        ref.partner_currency[r.id] = r.currency
+    for chunk in stock._chunks(location_codes):
+        for r in session.execute(select(Location.id, Location.code, Location.archived_at)
+                                 .where(Location.code.in_(chunk))):
+            ref.location[r.code] = (r.id, r.archived_at is not None)
+    for chunk in stock._chunks(skus):
+        for r in session.execute(select(Product.id, Product.sku, Product.lifecycle, Product.archived_at,
+                                        Product.allows_fractional, Product.list_price).where(Product.sku.in_(chunk))):
+            ref.product[r.sku] = r
+    channel_ids = sorted({v[0] for v in ref.channel.values()})
+    lists = dict(session.execute(select(PriceList.id, PriceList.channel_id).where(
+        PriceList.channel_id.in_(channel_ids), PriceList.active.is_(True)).order_by(PriceList.id.desc())).all())
+    ref.priced_channels = set(lists.values())
+    if lists:
+        product_ids = [r.id for r in ref.product.values()]
+        for chunk in stock._chunks(product_ids):
+            for r in session.execute(select(PriceListItem.price_list_id, PriceListItem.product_id, PriceListItem.price,
+                                            PriceListItem.min_price, PriceListItem.max_price).where(
+                    PriceListItem.price_list_id.in_(list(lists)), PriceListItem.product_id.in_(chunk))
+                    .order_by(PriceListItem.price_list_id)):
+                ref.prices[(lists[r.price_list_id], r.product_id)] = (
+                    Decimal(r.price), Decimal(r.min_price), Decimal(r.max_price))
+    return ref
+
+
+def _prepare(ref: _Reference, index: int, data: OrderCreate, errors: list[FieldError]) -> tuple[
+        dict[str, Any], list[dict[str, Any]]]:
+    actor = ref.actor
+    assert actor is not None
+
+    def err(name: str, reason: str) -> None:
+        errors.append(FieldError(name, reason, row=index))
+
+    channel = ref.channel.get(data.channel_code)
+    if channel is None:
+        err("channel_code", f"unknown channel {data.channel_code!r}")
+    elif channel[1]:
+        err("channel_code", f"channel {data.channel_code!r} is archived")
+    partner_id = None
+    if actor.is_partner:
+        own = next((v for v in ref.partner.values() if v[0] == actor.partner_id), None)
+        if data.customer_code is not None and (own is None or ref.partner.get(data.customer_code) != own):
+            err("customer_code", "a partner user places orders for its own organisation only")
+        partner_id = actor.partner_id
+    elif data.customer_code is None:
+        err("customer_code", "required")
+    else:
+        partner = ref.partner.get(data.customer_code)
+        if partner is None:
+            err("customer_code", f"unknown customer {data.customer_code!r}")
+        elif partner[1] or partner[2] == "inactive":
+            err("customer_code", f"customer {data.customer_code!r} is archived or inactive")
+        else:
+            partner_id = partner[0]
+    location = ref.location.get(data.ship_to_code)
+    if location is None:
+        err("ship_to_code", f"unknown ship-to location {data.ship_to_code!r}")
+    elif location[1]:
+        err("ship_to_code", f"ship-to location {data.ship_to_code!r} is archived")
+    channel_id = channel[0] if channel else None
+    lines: list[dict[str, Any]] = []
+    total = ZERO
+    for n, line in enumerate(data.lines):
+        where = f"lines[{n}]"
+        product = ref.product.get(line.sku)
+        if product is None:
+            err(f"{where}.sku", f"unknown SKU {line.sku!r}")
+            continue
+        if product.archived_at is not None or product.lifecycle == "discontinued":
+            err(f"{where}.sku", f"SKU {line.sku!r} is discontinued")
+            continue
+        quantity = line.quantity
+        if not quantity.is_finite() or quantity <= 0:
+            err(f"{where}.quantity", "must be greater than 0")
+            continue
+        if not product.allows_fractional and quantity != quantity.to_integral_value():
+            err(f"{where}.quantity", f"SKU {line.sku!r} is sold in whole units only")
+            continue
+        price = line.unit_price
+        if channel_id is not None and channel_id in ref.priced_channels:
+            band = ref.prices.get((channel_id, product.id))
+            if band is None:
+                err(f"{where}.sku", f"SKU {line.sku!r} is not on the channel's price list")
+                continue
+            if price is None:
+                price = band[0]
+            elif not band[1] <= price <= band[2]:
+                err(f"{where}.unit_price", f"{price} is outside the channel's price range {band[1]}..{band[2]}")
+                continue
+        elif price is None:
+            price = Decimal(product.list_price)
+        total += quantity * price
+        lines.append(dict(line_no=n + 1, product_id=product.id, quantity=quantity, unit_price=price,
+                          allocated_qty=ZERO, shipped_qty=ZERO, backorder_qty=quantity, cancelled_qty=ZERO,
+                          returned_qty=ZERO))
+    order = dict(channel_id=channel_id, external_order_id=data.external_order_id, partner_id=partner_id,
+                 ship_to_location_id=location[0] if location else None, status=OrderStatus.backordered,
+                 hold_reason=None, credit_hold=False, rush=data.rush, promised_date=data.promised_date,
+                 allow_split=data.allow_split, currency=ref.partner_currency.get(partner_id or 0, "CNY"),
+                 total_amount=total, notes=data.notes)
+    return order, lines
+
+
+def _existing_by_external(session: Session, orders: Sequence[OrderCreate]) -> dict[tuple[int, str], int]:
+    codes = sorted({o.channel_code for o in orders})
+    channel_ids = dict(session.execute(select(Channel.code, Channel.id).where(Channel.code.in_(codes))).all())
+    wanted: dict[int, set[str]] = defaultdict(set)
+    for o in orders:
+        if o.channel_code in channel_ids:
+            wanted[channel_ids[o.channel_code]].add(o.external_order_id)
+    found: dict[tuple[int, str], int] = {}
+    for channel_id, externals in wanted.items():
+        for chunk in stock._chunks(sorted(externals)):
+            for r in session.execute(select(SalesOrder.id, SalesOrder.external_order_id).where(
+                    SalesOrder.channel_id == channel_id, SalesOrder.external_order_id.in_(chunk))):
+                found[(channel_id, r.external_order_id)] = r.id
+    return found
+
+
+def _open_credit(session: Session, partner_ids: set[int], ref: _Reference) -> dict[int, Decimal]:
+    limited = sorted(p for p in partner_ids if ref.partner_limit.get(p, ZERO) > 0)
+    open_value: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for chunk in stock._chunks(limited):
+        for partner_id, amount in session.execute(
+                select(SalesOrder.partner_id, func.sum(SalesOrder.total_amount)).where(
+                    SalesOrder.partner_id.in_(chunk), SalesOrder.credit_hold.is_(False),
+                    SalesOrder.status.in_(OrderStatus.OPEN)).group_by(SalesOrder.partner_id)):
+            open_value[partner_id] = Decimal(amount or 0)
+    return open_value
+
+
+def _audit_after(order: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = ("channel_id", "external_order_id", "partner_id", "ship_to_location_id", "status", "hold_reason",
+            "rush", "allow_split")
+    after = {k: order[k] for k in keys}
+    after.update(promised_date=order["promised_date"].isoformat() if order["promised_date"] else None,
+                 total_amount=str(order["total_amount"]),
+                 lines=[{"product_id": ln["product_id"], "quantity": str(ln["quantity"]),
+                         "unit_price": str(ln["unit_price"])} for ln in lines])
+    return after
+
+
+# ---- holds, cancellation, reallocation ----------------------------------------------------------
+
+
+def release_hold(session: Session, actor: Actor, order_id: int, *, note: str = "") -> SalesOrder:
+    """Staff lift a hold (e.g. credit approved): the order is allocated now."""
+    authorize(actor, "orders:write")
+    require_staff(actor, "release order holds")
+    order = get_order(session, actor, order_id)
+    if order.status != OrderStatus.on_hold:
+        raise Conflict(detail=f"order {order.number} is not on hold (status {order.status})")
+    before = snapshot(order)
+    order.status, order.hold_reason, order.credit_hold = OrderStatus.backordered, None, False
+    order.status_changed_at = utcnow()
+    audit.record_update(session, actor, order, before, action="release_hold")
+    stock.add_events(session, actor, [(order.id, "hold_released", "hold released" + (f": {note}" if note else ""),
+                                       None)])
+    stock.allocate(session, actor, stock.order_demands(session, [order.id]))
+    stock.refresh_statuses(session, [order.id])
+    return get_order(session, actor, order_id)
+
+
+def cancel_order(session: Session, actor: Actor, order_id: int, *, reason: str = "") -> SalesOrder:
+    """Cancel what has not shipped: reservations go back to stock (and on to waiting backorders)."""
+    authorize(actor, "orders:write")
+    order = get_order(session, actor, order_id)
+    if order.status not in OrderStatus.OPEN:
+        raise Conflict(detail=f"order {order.number} cannot be cancelled in status {order.status}")
+    if any(s.status in ("picking", "picked", "packed") for s in _open_shipments(session, order.id)):
+        raise Conflict(detail=f"order {order.number} has a shipment being picked or packed; cancel that first")
+    before = snapshot(order)
+    shipped_any = any(line.shipped_qty > 0 for line in order.lines)
+    # Mark the order first, so the backorder fill triggered by the release never refills it.
+    order.status = OrderStatus.shipped if shipped_any else OrderStatus.cancelled
+    order.status_changed_at = utcnow()
+    order.cancelled_at = utcnow()
+    session.flush()
+    freed = stock.release_allocations(session, actor, order.id, to_backorder=False)
+    stock.move_line_quantities(session, [
+        {"b_id": line.id, "b_cancel": line.quantity - line.cancelled_qty - line.shipped_qty,
+         "b_back": -line.backorder_qty} for line in order.lines])
+    session.expire(order)
+    audit.record_update(session, actor, order, before, action="cancel")
+    stock.add_events(session, actor, [(order.id, "cancelled", "order cancelled" + (f": {reason}" if reason else "")
+                                       + (" (the unshipped rest)" if shipped_any else ""), {"reason": reason})])
+    stock.fill_backorders(session, actor, freed)
+    return get_order(session, actor, order_id)
+
+
+def reallocate_order(session: Session, actor: Actor, order_id: int, data: ReallocateIn) -> SalesOrder:
+    """A planner re-runs allocation for one order: its unshipped reservations are released and the
+    whole open quantity is allocated again (by another rule or from a chosen location); stock the
+    order no longer uses goes to waiting backorders."""
+    if not can(actor, "orders:write"):
+        authorize(actor, "orders:allocate")
+    require_staff(actor, "reallocate orders")
+    order = get_order(session, actor, order_id)
+    if order.status not in (OrderStatus.backordered, OrderStatus.partially_allocated, OrderStatus.allocated,
+                            OrderStatus.partially_shipped):
+        raise Conflict(detail=f"order {order.number} cannot be reallocated in status {order.status}")
+    if _open_shipments(session, order.id):
+        raise Conflict(detail=f"order {order.number} has shipments in progress; finish or cancel them first")
+    sites = None
+    if data.location_code is not None:
+        location = session.scalar(select(Location).where(Location.code == data.location_code))
+        if location is None or location.archived_at is not None or location.owner_partner_id is not None:
+            raise invalid("location_code", f"no active own location {data.location_code!r}")
+        sites = stock.load_sites(session, [location.id])
+    before_alloc = [(a.location_id, str(a.quantity)) for line in order.lines for a in line.allocations if a.quantity]
+    freed = stock.release_allocations(session, actor, order.id, to_backorder=True)
+    rule = engine.ShipFromRule(data.ship_from_rule) if data.ship_from_rule else None
+    demands = stock.order_demands(session, [order.id], override_rule=rule)
+    if sites is not None:
+        demands = [engine.OrderDemand(d.order_id, d.lines, d.ship_to_lat, d.ship_to_lon, True, None, d.rule)
+                   for d in demands]
+    outcome = stock.allocate(session, actor, demands, sites=sites, event_kind="reallocated")
+    stock.refresh_statuses(session, [order.id])
+    audit.record(session, actor, action="reallocate", entity="sales_orders", entity_id=order.id,
+                 before={"allocations": before_alloc},
+                 after={"allocations": [(p.location_id, str(p.quantity)) for p in outcome.picks]})
+    if not outcome.picks:
+        stock.add_events(session, actor, [(order.id, "reallocated", "reallocated: no stock now, all on backorder",
+                                           None)])
+    stock.fill_backorders(session, actor, freed)
+    return get_order(session, actor, order_id)
+
+
+def _open_shipments(session: Session, order_id: int) -> list[Any]:
+    from qudao.orders.models import Shipment
+
+    return list(session.scalars(select(Shipment).where(
+        Shipment.order_id == order_id, Shipment.status.in_(("picking", "picked", "packed")))).all())
+
+
+# ---- configuration: price lists, priority rules, allocation policy ------------------------------
+
+
+def create_price_list(session: Session, actor: Actor, data: PriceListIn) -> PriceList:
+    authorize(actor, "orders:write")
+    require_staff(actor, "manage price lists")
+    if session.scalar(select(PriceList.id).where(PriceList.code == data.code)) is not None:
+        raise Conflict(detail=f"price list {data.code} already exists")
+    channel = session.scalar(select(Channel).where(Channel.code == data.channel_code, Channel.archived_at.is_(None)))
+    if channel is None:
+        raise invalid("channel_code", f"no active channel {data.channel_code!r}")
+    skus = [i.sku for i in data.items]
+    products = dict(session.execute(select(Product.sku, Product.id).where(Product.sku.in_(skus))).all())
+    errors = [FieldError(f"items[{n}].sku", f"unknown SKU {i.sku!r}") for n, i in enumerate(data.items)
+              if i.sku not in products]
+    errors += [FieldError(f"items[{n}].price", "must satisfy min_price <= price <= max_price")
+               for n, i in enumerate(data.items) if not i.min_price <= i.price <= i.max_price]
+    if len(set(skus)) != len(skus):
+        errors.append(FieldError("items", "a SKU appears more than once"))
+    if errors:
+        raise Invalid(detail="; ".join(f"{e.field}: {e.reason}" for e in errors[:5]), errors=errors[:MAX_ERRORS])
+    price_list = PriceList(code=data.code, channel_id=channel.id, currency=data.currency, items=[
+        PriceListItem(product_id=products[i.sku], price=i.price, min_price=i.min_price, max_price=i.max_price)
+        for i in data.items])
+    session.add(price_list)
+    audit.record_create(session, actor, price_list)
+    return price_list
+
+
+def list_priority_rules(session: Session, actor: Actor) -> list[PriorityRule]:
+    authorize(actor, "orders:read")
+    return list(session.scalars(select(PriorityRule).order_by(PriorityRule.kind)).all())
+
+
+def set_priority_rule(session: Session, actor: Actor, data: PriorityRuleIn) -> PriorityRule:
+    """Create or replace the rule of one kind (once any rule exists, only configured rules apply)."""
+    authorize(actor, "orders:write")
+    require_staff(actor, "configure order priority")
+    if data.kind == "channel" and data.scores:
+        known = set(session.scalars(select(Channel.code).where(Channel.code.in_(list(data.scores)))).all())
+        missing = sorted(set(data.scores) - known)
+        if missing:
+            raise invalid("scores", f"unknown channel code(s): {', '.join(missing)}")
+    rule = session.scalar(select(PriorityRule).where(PriorityRule.kind == data.kind))
+    if rule is None:
+        rule = PriorityRule(kind=data.kind, weight=data.weight, scores=data.scores, horizon_days=data.horizon_days,
+                            active=data.active)
+        session.add(rule)
+        audit.record_create(session, actor, rule)
+        return rule
+    before = snapshot(rule)
+    rule.weight, rule.scores, rule.horizon_days, rule.active = data.weight, data.scores, data.horizon_days, data.active
+    audit.record_update(session, actor, rule, before)
+    return rule
+
+
+def set_allocation_policy(session: Session, actor: Actor, *, ship_from_rule: str,
+                          channel_code: str | None = None) -> AllocationPolicy:
+    authorize(actor, "orders:write")
+    require_staff(actor, "configure allocation")
+    if ship_from_rule not in (engine.ShipFromRule.nearest, engine.ShipFromRule.priority):
+        raise invalid("ship_from_rule", "use 'nearest' or 'priority'")
+    channel_id = None
+    if channel_code is not None:
+        channel_id = session.scalar(select(Channel.id).where(Channel.code == channel_code))
+        if channel_id is None:
+            raise invalid("channel_code", f"unknown channel {channel_code!r}")
+    policy = session.scalar(select(AllocationPolicy).where(
+        AllocationPolicy.channel_id.is_(None) if channel_id is None else AllocationPolicy.channel_id == channel_id))
+    if policy is None:
+        policy = AllocationPolicy(channel_id=channel_id, ship_from_rule=ship_from_rule)
+        session.add(policy)
+        audit.record_create(session, actor, policy)
+    else:
+        before = snapshot(policy)
+        policy.ship_from_rule = ship_from_rule
+        audit.record_update(session, actor, policy, before)
+    return policy
+
