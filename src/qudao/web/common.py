@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Coroutine
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -23,6 +24,7 @@ from qudao.auth import service as auth_service
 from qudao.auth.permissions import can
 from qudao.common.actor import Actor
 from qudao.errors import Forbidden, QudaoError, Unauthorized
+from qudao.web.forms import decimal_text
 from qudao.web.i18n import LANGUAGES, request_language, translate
 
 SESSION_COOKIE = "qudao_session"
@@ -57,6 +59,7 @@ def _vendor(name: str) -> bool:
 
 templates.env.globals.update(t=_t, local_name=_local_name, can=can, vendor=_vendor, languages=LANGUAGES)
 templates.env.filters["urlkey"] = lambda key: quote(str(key), safe="")
+templates.env.filters["shown"] = lambda value: decimal_text(value) if isinstance(value, Decimal) else value
 
 
 class LoginRequired(Exception):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -35,6 +36,15 @@ class FormState:
     message: str | None = None
 
 
+def decimal_text(value: Decimal) -> str:
+    """A stored decimal as people write it: no trailing zeros beyond two places (15.8000 -> 15.80)."""
+    if not value.is_finite():
+        return str(value)
+    normal = value.normalize()
+    places = max(2, -normal.as_tuple().exponent) if isinstance(normal.as_tuple().exponent, int) else 2
+    return f"{value:.{places}f}"
+
+
 def current_values(obj: Any, fields: list[FormField], refs: dict[str, dict[int, str]]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for f in fields:
@@ -43,6 +53,8 @@ def current_values(obj: Any, fields: list[FormField], refs: dict[str, dict[int, 
             values[f.name] = [str(v) for v in raw]
         elif isinstance(raw, bool) or raw is None:
             values[f.name] = raw
+        elif isinstance(raw, Decimal):
+            values[f.name] = decimal_text(raw)
         else:
             values[f.name] = str(raw)
     return values
