@@ -45,6 +45,7 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.planner: frozenset(
         ALL_READ | _write("catalog", "channels", "locations", "demand", "planning", "purchasing", "inventory")
         | {"orders:allocate"}  # planners move order reservations between locations (reallocation)
+        | {"imports:write", "exports:read"}  # bulk master-data files (CSV/Excel)
     ),
     Role.sales: frozenset(ALL_READ | _write("partners", "orders", "crm", "demand")),
     Role.warehouse: frozenset(ALL_READ | _write("inventory", "orders", "logistics", "purchasing")),
