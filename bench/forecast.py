@@ -1,0 +1,139 @@
+"""Benchmark of the forecast engine on synthetic daily demand (fixed seed).
+
+Mix of series: smooth seasonal, trend, erratic, intermittent, lumpy; 730 days each; the last 28 days are
+held out. Prints series per second, total time, and WAPE of the Qudao engine against seasonal naive (all
+series) and, on a random sample, against plain AutoETS (full model search, time extrapolated to all series)
+and every single candidate model (the best of them is the "best single model").
+
+    .venv/bin/python bench/forecast.py              # 1,000 series (quick)
+    nice -n 10 .venv/bin/python bench/forecast.py --full     # 10,000 series, the issue's goal
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+HORIZON = 28
+DAYS = 730
+MIX = {"smooth": 0.35, "trend": 0.15, "erratic": 0.15, "intermittent": 0.20, "lumpy": 0.15}
+
+
+def synthetic_demand(n_series: int, days: int = DAYS, seed: int = 20240601) -> pd.DataFrame:
+    """Long frame unique_id, ds, y of non-negative integer daily demand, vectorised."""
+    rng = np.random.default_rng(seed)
+    kinds = rng.choice(list(MIX), size=n_series, p=list(MIX.values()))
+    t = np.arange(days)
+    level = np.exp(rng.normal(3.0, 0.7, n_series))[:, None]
+    weekly = rng.uniform(0.6, 1.5, (n_series, 7))
+    weekly /= weekly.mean(axis=1, keepdims=True)
+    season = weekly[:, t % 7]
+    yearly = 1 + rng.uniform(0.0, 0.25, (n_series, 1)) * np.sin(2 * np.pi * (t + rng.integers(0, 365, (n_series, 1))) / 365.25)
+    slope = rng.uniform(-0.4, 1.0, (n_series, 1)) / days
+    trend = np.where((kinds == "trend")[:, None], 1 + slope * t * 2, 1.0)
+    mean = np.clip(level * season * yearly * trend, 0.05, None)
+    y = rng.poisson(mean).astype(float)
+    erratic = kinds == "erratic"
+    y[erratic] = np.round(mean[erratic] * rng.lognormal(-0.5, 1.0, (int(erratic.sum()), days)))
+    inter = kinds == "intermittent"
+    p = rng.uniform(0.1, 0.5, (int(inter.sum()), 1))
+    y[inter] = (rng.random((int(inter.sum()), days)) < p) * (1 + rng.poisson(rng.uniform(1, 6, (int(inter.sum()), 1)),
+                                                                          (int(inter.sum()), days)))
+    lumpy = kinds == "lumpy"
+    p = rng.uniform(0.05, 0.3, (int(lumpy.sum()), 1))
+    sizes = np.ceil(rng.lognormal(1.5, 1.0, (int(lumpy.sum()), days)))
+    y[lumpy] = (rng.random((int(lumpy.sum()), days)) < p) * sizes
+    ids = np.array([f"S{i:05d}" for i in range(n_series)])
+    ds = pd.date_range("2023-01-01", periods=days, freq="D")
+    return pd.DataFrame({"unique_id": np.repeat(ids, days), "ds": np.tile(ds, n_series), "y": y.ravel()})
+
+
+def wape(actual: pd.DataFrame, fc: pd.DataFrame, col: str) -> float:
+    merged = actual.merge(fc[["unique_id", "ds", col]], on=["unique_id", "ds"], how="left")
+    if merged[col].isna().any():
+        raise SystemExit(f"{col}: {int(merged[col].isna().sum())} missing forecasts")
+    return float((merged["y"] - merged[col].clip(lower=0)).abs().sum() / merged["y"].abs().sum())
+
+
+def single_models(train: pd.DataFrame, n_jobs: int):
+    from statsforecast import StatsForecast
+    from statsforecast import models as sfm
+
+    cheap = [sfm.SeasonalNaive(7), sfm.AutoETS(season_length=7, model="ANA", alias="AutoETS(ANA)"),
+             sfm.AutoTheta(season_length=7, model="DOTM", alias="AutoTheta(DOTM)"),
+             sfm.CrostonSBA(), sfm.TSB(0.1, 0.1), sfm.ADIDA(), sfm.SeasonalWindowAverage(7, 4)]
+    t0 = time.perf_counter()
+    fc = StatsForecast(models=cheap, freq="D", n_jobs=n_jobs).forecast(df=train, h=HORIZON)
+    return fc.reset_index(drop=fc.index.name is None), time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--series", type=int, default=1_000, help="number of series (default 1,000)")
+    parser.add_argument("--full", action="store_true", help="the issue's size: 10,000 series")
+    parser.add_argument("--sample", type=int, default=300, help="series for the AutoETS / single-model baselines")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
+    args = parser.parse_args()
+    n = 10_000 if args.full else args.series
+    warnings.filterwarnings("ignore")
+
+    from statsforecast import StatsForecast
+    from statsforecast import models as sfm
+
+    from qudao.engines.forecast import ForecastOptions, run_forecast
+
+    data = synthetic_demand(n)
+    cutoff = data["ds"].max() - pd.Timedelta(days=HORIZON)
+    train, test = data[data["ds"] <= cutoff], data[data["ds"] > cutoff]
+    print(f"synthetic set: {n:,} daily series x {DAYS} days, h={HORIZON}, {args.jobs} process(es), "
+          f"held out: last {HORIZON} days")
+
+    t0 = time.perf_counter()
+    result = run_forecast(train, HORIZON, "D", options=ForecastOptions(n_jobs=args.jobs))
+    elapsed = time.perf_counter() - t0
+    fc = result.forecast
+    print(f"\nQudao engine: {elapsed:.1f} s total, {n / elapsed:.1f} series/s"
+          f"  (goal: 10,000 series in < 300 s, i.e. >= 33.3 series/s)")
+    print("  classes: " + ", ".join(f"{k} {v}" for k, v in result.series["demand_class"].value_counts().items()))
+    top = result.series["model"].str.replace(r"\+.*", "+ (ensemble)", regex=True).value_counts().head(8)
+    print("  chosen:  " + ", ".join(f"{k} {v}" for k, v in top.items()))
+
+    t1 = time.perf_counter()
+    sn = StatsForecast(models=[sfm.SeasonalNaive(7)], freq="D", n_jobs=1).forecast(df=train, h=HORIZON)
+    sn_time = time.perf_counter() - t1
+    sn = sn.reset_index(drop=sn.index.name is None)
+    w_engine, w_sn = wape(test, fc, "forecast"), wape(test, sn, "SeasonalNaive")
+    print(f"\nWAPE on the held-out 28 days, all {n:,} series:")
+    print(f"  Qudao engine     {w_engine:.4f}")
+    print(f"  seasonal naive   {w_sn:.4f}  ({sn_time:.1f} s)   engine is {100 * (1 - w_engine / w_sn):.1f}% "
+          "below (goal: >= 10%)")
+
+    rng = np.random.default_rng(7)
+    ids = rng.choice(data["unique_id"].unique(), size=min(args.sample, n), replace=False)
+    s_train, s_test = train[train["unique_id"].isin(ids)], test[test["unique_id"].isin(ids)]
+    t2 = time.perf_counter()
+    ets = StatsForecast(models=[sfm.AutoETS(season_length=7)], freq="D", n_jobs=args.jobs).forecast(
+        df=s_train, h=HORIZON)
+    ets_time = time.perf_counter() - t2
+    ets = ets.reset_index(drop=ets.index.name is None)
+    singles, _ = single_models(s_train, args.jobs)
+    print(f"\nOn a random sample of {len(ids)} series (same seed; baselines too slow to run on all):")
+    print(f"  Qudao engine                 WAPE {wape(s_test, fc, 'forecast'):.4f}")
+    print(f"  plain AutoETS (full search)  WAPE {wape(s_test, ets, 'AutoETS'):.4f}   {ets_time:.1f} s for "
+          f"{len(ids)} series -> about {ets_time / len(ids) * n / 60:.1f} min extrapolated to {n:,} series")
+    scores = {c: wape(s_test, singles, c) for c in singles.columns if c not in ("unique_id", "ds")}
+    scores["AutoETS"] = wape(s_test, ets, "AutoETS")
+    best = min(scores, key=scores.get)
+    for name, score in sorted(scores.items(), key=lambda kv: kv[1]):
+        print(f"  single model {name:<16} WAPE {score:.4f}")
+    print(f"  best single model: {best} ({scores[best]:.4f}); engine "
+          f"{'<=' if wape(s_test, fc, 'forecast') <= scores[best] else '>'} best single (goal: no worse)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Candidate model spaces per demand class (statsforecast models).
+
+Every model named in the issue is available: SeasonalNaive, AutoETS, AutoARIMA, AutoTheta, MSTL (when more
+than one seasonality is declared), CrostonSBA, TSB and ADIDA (plus IMAPA in the ``full`` profile).
+
+The ``fast`` profile (default) keeps the space small so that thousands of daily series fit in minutes:
+restricted AutoETS (additive error and season, no trend: ``ANA``; Hyndman & Athanasopoulos, *Forecasting:
+Principles and Practice*, 3rd ed., section 8.3) and AutoTheta restricted to the dynamic optimised theta
+model (Fiorucci et al., "Models for optimising the theta method", IJF 32(4), 2016, pp. 1151-1161), which
+carries a trend. The ``full`` profile searches AutoETS, AutoTheta and AutoARIMA over their whole spaces.
+Intermittent and lumpy series get the Croston family: Croston with the Syntetos-Boylan correction (SBA;
+Syntetos & Boylan, IJF 21(2), 2005, pp. 303-314), TSB (Teunter, Syntetos & Babai, EJOR 214(3), 2011,
+pp. 606-615; fixed smoothing 0.1/0.1 as in their experiments' low range) and ADIDA (Nikolopoulos et al.,
+JORS 62(3), 2011, pp. 544-554).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from statsforecast import models as sfm
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A candidate: its name in results, how to build it, and what it can do."""
+
+    name: str
+    make: Callable[[], object]
+    native_intervals: bool
+    has_forward: bool
+
+
+def _spec(name: str, make: Callable[[], object], native_intervals: bool) -> ModelSpec:
+    model = make()
+    return ModelSpec(name, make, native_intervals, hasattr(model, "forward"))
+
+
+def seasonal_naive(season_length: int) -> ModelSpec:
+    return _spec("SeasonalNaive", lambda: sfm.SeasonalNaive(season_length, alias="SeasonalNaive"), True)
+
+
+def historic_average() -> ModelSpec:
+    return _spec("HistoricAverage", lambda: sfm.HistoricAverage(alias="HistoricAverage"), True)
+
+
+def model_space(
+    demand_class: str,
+    season_length: int,
+    profile: str = "fast",
+    seasonalities: tuple[int, ...] = (),
+) -> list[ModelSpec]:
+    """The candidate models for one demand class (empty for ``new`` and ``zero``: they use fallbacks)."""
+    m = season_length
+    if demand_class in ("smooth", "erratic"):
+        if profile == "full":
+            space = [
+                seasonal_naive(m),
+                _spec("AutoETS", lambda: sfm.AutoETS(season_length=m, alias="AutoETS"), True),
+                _spec("AutoTheta", lambda: sfm.AutoTheta(season_length=m, alias="AutoTheta"), True),
+                _spec("AutoARIMA", lambda: sfm.AutoARIMA(season_length=m, alias="AutoARIMA"), True),
+            ]
+        else:
+            space = [
+                seasonal_naive(m),
+                _spec("AutoETS", lambda: sfm.AutoETS(season_length=m, model="ANA", alias="AutoETS"), True),
+                _spec("AutoTheta",
+                      lambda: sfm.AutoTheta(season_length=m, model="DOTM", alias="AutoTheta"), True),
+            ]
+        periods = sorted({int(p) for p in seasonalities if int(p) > 1})
+        if len(periods) > 1:
+            space.append(_spec(
+                "MSTL",
+                lambda: sfm.MSTL(season_length=periods, trend_forecaster=sfm.AutoETS(model="ZZN"), alias="MSTL"),
+                True,
+            ))
+        return space
+    if demand_class in ("intermittent", "lumpy"):
+        space = [
+            _spec("CrostonSBA", lambda: sfm.CrostonSBA(alias="CrostonSBA"), False),
+            _spec("TSB", lambda: sfm.TSB(alpha_d=0.1, alpha_p=0.1, alias="TSB"), False),
+            _spec("ADIDA", lambda: sfm.ADIDA(alias="ADIDA"), False),
+        ]
+        if profile == "full":
+            space.append(_spec("IMAPA", lambda: sfm.IMAPA(alias="IMAPA"), False))
+        return space
+    return []
+
+
+_SEASON_BY_FREQ = {"D": 7, "B": 5, "W": 52, "M": 12, "MS": 12, "ME": 12, "SM": 24, "SMS": 24,
+                   "Q": 4, "QS": 4, "QE": 4, "A": 1, "Y": 1, "AS": 1, "YS": 1, "YE": 1,
+                   "H": 24, "h": 24, "T": 60, "min": 60}
+
+
+def infer_season_length(freq: str) -> int:
+    """Season length implied by a pandas frequency alias: D->7 (week), W->52, MS->12, QS->4, H->24."""
+    import pandas as pd
+
+    base = pd.tseries.frequencies.to_offset(freq).rule_code.split("-")[0]
+    return _SEASON_BY_FREQ.get(base, 1)
