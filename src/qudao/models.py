@@ -9,6 +9,7 @@ from qudao.inventory import models as inventory_models
 from qudao.locations import models as locations_models
 from qudao.orders import models as orders_models
 from qudao.partners import models as partners_models
+from qudao.purchasing import models as purchasing_models
 
 __all__ = [
     "audit_models",
@@ -20,4 +21,5 @@ __all__ = [
     "locations_models",
     "orders_models",
     "partners_models",
+    "purchasing_models",
 ]

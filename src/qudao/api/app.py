@@ -30,9 +30,11 @@ def api_router() -> APIRouter:
     from qudao.auth.api import router as auth_router
     from qudao.catalog.api import router as catalog_router
     from qudao.channels.api import router as channels_router
+    from qudao.inventory.api import router as inventory_router
     from qudao.locations.api import router as locations_router
     from qudao.orders.api import router as orders_router
     from qudao.partners.api import router as partners_router
+    from qudao.purchasing.api import router as purchasing_router
 
     router = APIRouter(prefix="/api/v1")
 
@@ -43,6 +45,8 @@ def api_router() -> APIRouter:
 
     for area in (auth_router, catalog_router, partners_router, channels_router, locations_router, audit_router):
         router.include_router(area)
+    router.include_router(inventory_router)
+    router.include_router(purchasing_router)
     router.include_router(orders_router)
     return router
 

@@ -524,7 +524,8 @@ def _take_out(session: Session, actor: Actor, kind: str, product_id: int, locati
     quantity = _positive("quantity", quantity)
     at = _now(at)
     key = (product_id, location_id)
-    bal = _lock_fresh(session, actor, [key])[key]
+    keys = [key] if other_location_id is None else [key, (product_id, other_location_id)]
+    bal = _lock_fresh(session, actor, keys)[key]
     if from_reserved and quantity > bal.reserved:
         raise InsufficientStock(detail=f"product {product_id} at location {location_id}: cannot issue {quantity}, "
                                 f"only {bal.reserved} reserved")
@@ -625,3 +626,57 @@ def available_by_location(session: Session, product_ids: list[int],
         if key in result:
             result[key] -= Decimal(r.q)
     return {k: money(max(v, ZERO)) for k, v in result.items()}
+
+
+def change_on_order(session: Session, actor: Actor, *, product_id: int, location_id: int, delta: Decimal,
+                    reference: str, reason: str = "") -> None:
+    """Raise (purchase confirmed) or lower (closed, cancelled) the quantity on order at a location."""
+    delta = Decimal(delta)
+    if delta == 0:
+        return
+    bal = lock_balances(session, [(product_id, location_id)])[(product_id, location_id)]
+    if delta < 0 and -delta > bal.on_order:
+        raise invalid("quantity", f"only {bal.on_order} on order")
+    _post(session, actor, [_row(actor, MovementType.on_order, product_id, location_id, abs(delta), reference,
+                                utcnow(), on_order_delta=delta, reason=reason[:200])])
+
+
+def transfer_out(session: Session, actor: Actor, *, product_id: int, from_location_id: int, to_location_id: int,
+                 quantity: Decimal, reference: str) -> IssueResult:
+    """Ship available stock from one location to another: it leaves the origin (FEFO lots, valued by the
+    method) and shows as in transit at the destination until ``transfer_in``."""
+    if from_location_id == to_location_id:
+        raise invalid("to_location", "must differ from the origin")
+
+    def in_transit_row(result: IssueResult) -> list[dict[str, Any]]:
+        return [_row(actor, MovementType.transfer_out, product_id, to_location_id, result.quantity, reference,
+                     utcnow(), in_transit_delta=result.quantity, other_location_id=from_location_id,
+                     unit_cost=money(result.unit_cost), reason="in transit")]
+
+    return _take_out(session, actor, MovementType.transfer_out, product_id, from_location_id, quantity, reference,
+                     fresh_only=True, other_location_id=to_location_id, extra_rows=in_transit_row)
+
+
+def transfer_in(session: Session, actor: Actor, *, product_id: int, from_location_id: int, to_location_id: int,
+                quantity: Decimal, unit_cost: Decimal, reference: str, lot: str | None = None,
+                expiry: date | None = None) -> StockMovement:
+    """Receive transferred stock at the destination: in transit falls, on hand rises at the shipped cost."""
+    bal = lock_balances(session, [(product_id, to_location_id)])[(product_id, to_location_id)]
+    if Decimal(quantity) > bal.in_transit:
+        raise invalid("quantity", f"only {bal.in_transit} in transit to this location")
+    return receive(session, actor, product_id=product_id, location_id=to_location_id, quantity=quantity,
+                   unit_cost=unit_cost, reference=reference, lot=lot, expiry=expiry,
+                   movement_type=MovementType.transfer_in, in_transit_delta=-Decimal(quantity),
+                   other_location_id=from_location_id)
+
+
+def write_off_in_transit(session: Session, actor: Actor, *, product_id: int, from_location_id: int,
+                         to_location_id: int, quantity: Decimal, reference: str, reason: str) -> None:
+    """Stock shipped but never received (lost or damaged on the way): in transit falls with nothing added."""
+    quantity = _positive("quantity", quantity)
+    bal = lock_balances(session, [(product_id, to_location_id)])[(product_id, to_location_id)]
+    if quantity > bal.in_transit:
+        raise invalid("quantity", f"only {bal.in_transit} in transit to this location")
+    _post(session, actor, [_row(actor, MovementType.scrap, product_id, to_location_id, quantity, reference,
+                                utcnow(), in_transit_delta=-quantity, other_location_id=from_location_id,
+                                reason=reason[:200])])

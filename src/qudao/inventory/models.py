@@ -15,9 +15,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from qudao.catalog.models import Product
 from qudao.db import Base, BigId, IdMixin, Money, Quantity, TimestampMixin, utcnow
+from qudao.locations.models import Location
 
 ZERO = Decimal(0)
 
@@ -65,9 +67,20 @@ class StockBalance(IdMixin, Base):
     value: Mapped[Decimal] = mapped_column(Money, default=ZERO)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
+    product: Mapped[Product] = relationship(lazy="joined", viewonly=True)
+    location: Mapped[Location] = relationship(lazy="joined", viewonly=True)
+
     @property
     def available(self) -> Decimal:
-        return self.on_hand - self.reserved - self.expired
+        return max(self.on_hand - self.reserved - self.expired, ZERO)
+
+    @property
+    def sku(self) -> str:
+        return self.product.sku
+
+    @property
+    def location_code(self) -> str:
+        return self.location.code
 
 
 class StockMovement(IdMixin, Base):
@@ -96,6 +109,22 @@ class StockMovement(IdMixin, Base):
     reason: Mapped[str] = mapped_column(String(200), default="")
     actor_user_id: Mapped[int | None] = mapped_column(BigId)
     actor_name: Mapped[str] = mapped_column(String(120), default="")
+
+    product: Mapped[Product] = relationship(lazy="joined", viewonly=True)
+    location: Mapped[Location] = relationship(foreign_keys=[location_id], lazy="joined", viewonly=True)
+    lot: Mapped[Lot | None] = relationship(lazy="joined", viewonly=True)
+
+    @property
+    def sku(self) -> str:
+        return self.product.sku
+
+    @property
+    def location_code(self) -> str:
+        return self.location.code
+
+    @property
+    def lot_code(self) -> str | None:
+        return self.lot.code if self.lot else None
 
 
 class Lot(IdMixin, Base):

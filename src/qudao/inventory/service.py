@@ -23,6 +23,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qudao.auth.permissions import authorize
+from qudao.catalog.models import Product
+from qudao.common import crud
 from qudao.common.actor import Actor
 from qudao.inventory.ledger import (
     Balance,
@@ -31,6 +33,7 @@ from qudao.inventory.ledger import (
     ReservationRequest,
     adjust,
     available_by_location,
+    change_on_order,
     issue,
     issue_reserved,
     lock_balances,
@@ -41,9 +44,14 @@ from qudao.inventory.ledger import (
     reserve_up_to,
     scrap,
     sweep_expired,
+    transfer_in,
+    transfer_out,
     valuation_method,
+    write_off_in_transit,
 )
 from qudao.inventory.models import LotBalance, StockBalance, StockMovement
+from qudao.inventory.schemas import AdjustmentIn, ReceiptIn, ScrapIn
+from qudao.locations.models import Location
 
 __all__ = [
     "Balance",
@@ -53,6 +61,7 @@ __all__ = [
     "ReservationRequest",
     "adjust",
     "available_by_location",
+    "change_on_order",
     "issue",
     "issue_reserved",
     "lock_balances",
@@ -63,8 +72,11 @@ __all__ = [
     "reserve_up_to",
     "scrap",
     "sweep_expired",
+    "transfer_in",
+    "transfer_out",
     "valuation_method",
     "verify_ledger",
+    "write_off_in_transit",
 ]
 
 BUCKETS = ("on_hand", "reserved", "expired", "in_transit", "on_order", "value")
@@ -127,3 +139,55 @@ def verify_ledger(session: Session, actor: Actor) -> list[Drift]:
             if on_ledger != on_balance:
                 drifts.append(Drift("lot", None, key[1], key[0], bucket, on_balance, on_ledger))
     return drifts
+
+
+# ---- use cases behind the API and CLI (authorised) ----------------------------------------------
+
+
+def _resolve(session: Session, sku: str, location_code: str) -> tuple[int, int]:
+    product_id = crud.resolve_ref(session, Product, Product.sku, sku, field="sku")
+    location_id = crud.resolve_ref(session, Location, Location.code, location_code, field="location_code")
+    assert product_id is not None and location_id is not None
+    return product_id, location_id
+
+
+def post_adjustment(session: Session, actor: Actor, data: AdjustmentIn) -> list[StockMovement]:
+    """A stock correction with a reason; returns the ledger rows written."""
+    authorize(actor, "inventory:write")
+    product_id, location_id = _resolve(session, data.sku, data.location_code)
+    result = adjust(session, actor, product_id=product_id, location_id=location_id, quantity=data.quantity,
+                    reference=data.reference or "adjustment", reason=data.reason, unit_cost=data.unit_cost,
+                    lot=data.lot, expiry=data.expiry)
+    return _movements(session, result)
+
+
+def post_receipt(session: Session, actor: Actor, data: ReceiptIn) -> list[StockMovement]:
+    """A receipt (or customer return) outside a purchase order."""
+    authorize(actor, "inventory:write")
+    product_id, location_id = _resolve(session, data.sku, data.location_code)
+    movement = receive(session, actor, product_id=product_id, location_id=location_id, quantity=data.quantity,
+                       unit_cost=data.unit_cost, reference=data.reference or ("return" if data.is_return else
+                                                                              "receipt"),
+                       lot=data.lot, expiry=data.expiry, movement_type="return" if data.is_return else "receipt")
+    return [movement]
+
+
+def post_scrap(session: Session, actor: Actor, data: ScrapIn) -> list[StockMovement]:
+    authorize(actor, "inventory:write")
+    product_id, location_id = _resolve(session, data.sku, data.location_code)
+    result = scrap(session, actor, product_id=product_id, location_id=location_id, quantity=data.quantity,
+                   reference=data.reference or "scrap", lot=data.lot, reason=data.reason)
+    return _movements(session, result)
+
+
+def expire_lots(session: Session, actor: Actor) -> int:
+    """Move every lot past its expiry into the expired bucket (the nightly job; also done lazily)."""
+    authorize(actor, "inventory:write")
+    return sweep_expired(session, actor)
+
+
+def _movements(session: Session, result: IssueResult | StockMovement) -> list[StockMovement]:
+    if isinstance(result, StockMovement):
+        return [result]
+    ids = result.movement_ids
+    return list(session.scalars(select(StockMovement).where(StockMovement.id.in_(ids)).order_by(StockMovement.id)))
