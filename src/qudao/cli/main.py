@@ -5,11 +5,13 @@ from __future__ import annotations
 import typer
 
 from qudao.cli import db, route, users
+from qudao.cli import inventory as inventory_cli
 from qudao.cli.context import console, settings
 
 app = typer.Typer(help="Qudao 渠道: channel supply chain and customer relationships.", no_args_is_help=True)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
+app.add_typer(inventory_cli.app, name="inventory")
 app.add_typer(route.app, name="route")
 
 
