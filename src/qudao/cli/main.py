@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from qudao.cli import db, route, users
+from qudao.cli import db, demo, route, transfer, users
 from qudao.cli import inventory as inventory_cli
 from qudao.cli.context import console, settings
 
@@ -13,6 +13,9 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(inventory_cli.app, name="inventory")
 app.add_typer(route.app, name="route")
+app.command("demo")(demo.demo_command)
+app.command("import")(transfer.import_command)
+app.command("export")(transfer.export_command)
 
 
 @app.command()
