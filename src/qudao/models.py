@@ -5,6 +5,7 @@ from qudao.auth import models as auth_models
 from qudao.catalog import models as catalog_models
 from qudao.channels import models as channels_models
 from qudao.common import idempotency
+from qudao.demand import models as demand_models
 from qudao.inventory import models as inventory_models
 from qudao.locations import models as locations_models
 from qudao.orders import models as orders_models
@@ -16,6 +17,7 @@ __all__ = [
     "auth_models",
     "catalog_models",
     "channels_models",
+    "demand_models",
     "idempotency",
     "inventory_models",
     "locations_models",

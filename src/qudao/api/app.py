@@ -30,6 +30,7 @@ def api_router() -> APIRouter:
     from qudao.auth.api import router as auth_router
     from qudao.catalog.api import router as catalog_router
     from qudao.channels.api import router as channels_router
+    from qudao.imports.api import router as imports_router
     from qudao.inventory.api import router as inventory_router
     from qudao.locations.api import router as locations_router
     from qudao.orders.api import router as orders_router
@@ -48,6 +49,7 @@ def api_router() -> APIRouter:
     router.include_router(inventory_router)
     router.include_router(purchasing_router)
     router.include_router(orders_router)
+    router.include_router(imports_router)
     return router
 
 
