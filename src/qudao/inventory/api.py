@@ -9,7 +9,7 @@ from fastapi import APIRouter, status
 from qudao.api.deps import ActorDep, ListParamsDep, SessionDep
 from qudao.api.problems import PROBLEM_RESPONSES
 from qudao.common.listing import Page
-from qudao.inventory import counts, queries, service
+from qudao.inventory import analytics, counts, queries, service
 from qudao.inventory.schemas import (
     AdjustmentIn,
     BalanceOut,
@@ -17,6 +17,7 @@ from qudao.inventory.schemas import (
     CountEntriesIn,
     CountOut,
     DriftOut,
+    HealthOut,
     LotBalanceOut,
     MovementOut,
     ReceiptIn,
@@ -109,3 +110,11 @@ def approve_count(session: SessionDep, actor: ActorDep, code: str) -> CountOut:
 @router.post("/counts/{code}/cancel", response_model=CountOut)
 def cancel_count(session: SessionDep, actor: ActorDep, code: str) -> CountOut:
     return counts.cancel_count(session, actor, code)
+
+
+@router.get("/analytics", response_model=HealthOut)
+def stock_health(session: SessionDep, actor: ActorDep, group_by: str = "location", window_days: int = 90,
+                 lead_time_days: int = 14, excess_days: int = 180, location: str | None = None,
+                 category: str | None = None) -> HealthOut:
+    return analytics.stock_health(session, actor, window_days=window_days, lead_time_days=lead_time_days,
+                                  excess_days=excess_days, group_by=group_by, location=location, category=category)

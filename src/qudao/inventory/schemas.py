@@ -164,3 +164,46 @@ class CountOut(BaseModel):
     approved_at: datetime | None
     created_at: datetime
     lines: list[CountLineOut]
+
+
+class HealthRow(BaseModel):
+    sku: str
+    location_code: str
+    category: str
+    channel: str
+    on_hand: Decimal
+    available: Decimal
+    value: Decimal
+    issued: Decimal
+    cost_of_goods: Decimal
+    average_daily_demand: float
+    days_of_supply: float | None
+    turnover: float | None
+    age_days: float | None
+    abc: str
+    xyz: str
+    dead: bool
+    excess: bool
+    below_reorder_point: bool
+
+
+class HealthGroup(BaseModel):
+    group: str
+    items: int
+    value: Decimal
+    cost_of_goods: Decimal
+    turnover: float | None
+    a_items: int
+    b_items: int
+    c_items: int
+    dead_value: Decimal
+    excess_value: Decimal
+    below_reorder_point: int
+
+
+class HealthOut(BaseModel):
+    as_of: datetime
+    window_days: int
+    group_by: str
+    groups: list[HealthGroup]
+    rows: list[HealthRow]
