@@ -181,11 +181,17 @@ class _PoissonSS:
         self._pmf = np.array([self.p0])
         self._m = np.array([1.0 / (1.0 - self.p0)])
 
-    def loss(self, y: int) -> float:
-        """G(y) = h E(y - D)^+ + p E(D - y)^+ with D ~ Poisson(rate (L + 1))."""
+    def losses(self, ys: np.ndarray) -> np.ndarray:
+        """G(y) = h E(y - D)^+ + p E(D - y)^+ with D ~ Poisson(rate (L + 1)), for an array of integers y.
+
+        E(D - y)^+ = m P(D > y - 1) - y P(D > y) for y >= 0 and m - y for y < 0."""
         m = self.mean_lt
-        short = m - y if y < 0 else m * stats.poisson.sf(y - 1, m) - y * stats.poisson.sf(y, m)
-        return self.hold * (y - m + short) + self.back * short
+        ys = np.asarray(ys, dtype=float)
+        short = np.where(ys < 0, m - ys, m * stats.poisson.sf(ys - 1, m) - ys * stats.poisson.sf(ys, m))
+        return self.hold * (ys - m + short) + self.back * short
+
+    def loss(self, y: int) -> float:
+        return float(self.losses(np.array([y]))[0])
 
     def _renewal(self, n: int) -> np.ndarray:
         """m(0..n-1): m(0) = 1/(1 - p0), m(j) = sum_{l=1..j} p_l m(j - l) / (1 - p0)."""
@@ -203,7 +209,7 @@ class _PoissonSS:
         """c(s, S) = (K + sum_{j=0}^{S-s-1} m(j) G(S - j)) / M(S - s), average cost per period."""
         n = big_s - s
         m = self._renewal(n)
-        g = np.array([self.loss(big_s - j) for j in range(n)])
+        g = self.losses(big_s - np.arange(n))
         return (self.setup + float(np.dot(m, g))) / float(m.sum())
 
     def minimiser(self) -> int:

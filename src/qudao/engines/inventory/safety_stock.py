@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._checks import PolicyInputError, as_float, broadcast, nonnegative, open_unit, out, positive
-from .normal import inverse_normal_loss
+from ._checks import PolicyInputError, as_float, broadcast, check_finite, nonnegative, open_unit, out, positive
+from .normal import inverse_normal_loss, normal_loss
 
 CYCLE = "cycle"
 FILL_RATE = "fill_rate"
@@ -64,6 +64,17 @@ def fill_rate_factor(fill_rate, demand_per_cycle, sigma):
     s = positive("sigma", sigma)
     b, q, s = broadcast(fill_rate=b, demand_per_cycle=q, sigma=s)
     return inverse_normal_loss(q * (1.0 - b) / s)
+
+
+def expected_fill_rate(safety_stock, sigma, demand_per_cycle):
+    """Fill rate of a given safety stock: 1 - sigma G(SS / sigma) / Q, the expected shortage per cycle over
+    the demand per cycle (Silver, Pyke & Thomas 2017, Ch. 6; Chopra & Meindl, *Supply Chain Management*,
+    Ch. 12, "evaluating fill rate given a replenishment policy")."""
+    ss = check_finite("safety_stock", safety_stock)
+    s = positive("sigma", sigma)
+    q = positive("demand_per_cycle", demand_per_cycle)
+    ss, s, q = broadcast(safety_stock=ss, sigma=s, demand_per_cycle=q)
+    return out(1.0 - s * np.asarray(normal_loss(ss / s)) / q)
 
 
 def protection_stock(
