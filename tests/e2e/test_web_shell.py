@@ -55,7 +55,7 @@ def test_live_search_swaps_the_product_table_without_reloading(page: Page) -> No
     page.get_by_test_id("search").fill("coffee")
     expect(results).to_contain_text("COF-001")
     expect(results).not_to_contain_text("TEA-001")
-    expect(page.get_by_test_id("total")).to_have_text("1 records")
+    expect(page.get_by_test_id("total")).to_have_text("Total: 1")
     expect(page).to_have_url(re.compile(r"q=coffee"))
     assert page.evaluate("window.__sameDocument") is True  # htmx swapped the table; no page load
     # Sorting by price, descending, keeps the search.

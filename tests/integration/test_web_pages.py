@@ -149,3 +149,49 @@ def test_language_comes_from_the_browser_then_from_the_switch(client: TestClient
     assert switched.headers["location"] == "/products"
     page = client.get(f"/products/{product.sku}", headers={"Accept-Language": "en"}).text
     assert '<html lang="zh-CN"' in page and "标价" in page
+
+
+def test_create_and_archive_through_the_forms(client: TestClient, session) -> None:
+    planner = factories.user(session, "planner")
+    parent = factories.category(session)
+    log_in(client, planner.username)
+    token = csrf(client, "/categories/new")
+    created = client.post("/categories/new", follow_redirects=False, data={
+        "csrf_token": token, "code": "SNACK", "name_zh": "零食", "name_en": "Snacks",
+        "parent_code": parent.code})
+    assert created.status_code == 303 and created.headers["location"] == "/categories/SNACK"
+    assert catalog.get_category(session, SYSTEM, "SNACK").path == f"/{parent.code}/SNACK/"
+    duplicate = client.post("/categories/new", data={"csrf_token": token, "code": "SNACK", "name_zh": "零食",
+                                                      "name_en": "Snacks"})
+    assert duplicate.status_code == 422 and "category code SNACK already exists" in duplicate.text
+
+    product = factories.product(session)
+    archived = client.post(f"/products/{product.sku}/archive", data={"csrf_token": token},
+                           follow_redirects=False)
+    assert archived.status_code == 303 and archived.headers["location"] == "/products"
+    assert product.sku not in client.get("/products").text
+    assert product.sku in client.get("/products", params={"include_archived": "true"}).text
+    # A refused archive (the category still holds a product) is explained, not a traceback.
+    factories.product(session, category_code="SNACK")
+    refused = client.post("/categories/SNACK/archive", data={"csrf_token": token})
+    assert refused.status_code == 409 and "still holds active products" in refused.text
+
+
+def test_admin_lists_users_and_others_may_not(client: TestClient, session) -> None:
+    admin = factories.user(session, "admin")
+    viewer = factories.user(session, "viewer")
+    session.flush()  # the audit row of the last change is still pending in the test's session
+    log_in(client, admin.username)
+    users = client.get("/users")
+    assert users.status_code == 200 and viewer.username in users.text
+    audit = client.get("/audit", params={"entity": "users"})
+    assert audit.status_code == 200 and f"Users #{viewer.id}" in audit.text
+    client.cookies.clear()
+    log_in(client, viewer.username)
+    assert client.get("/users").status_code == 403
+    assert 'data-testid="new"' not in client.get("/products").text  # viewers cannot write the catalogue
+
+
+def test_pages_are_not_in_the_openapi_schema(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert all(path.startswith("/api/") for path in paths)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -59,7 +60,18 @@ def _vendor(name: str) -> bool:
 
 templates.env.globals.update(t=_t, local_name=_local_name, can=can, vendor=_vendor, languages=LANGUAGES)
 templates.env.filters["urlkey"] = lambda key: quote(str(key), safe="")
-templates.env.filters["shown"] = lambda value: decimal_text(value) if isinstance(value, Decimal) else value
+
+
+def _shown(value: Any) -> Any:
+    """Decimals without storage padding, timestamps to the second in UTC."""
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return value
+
+
+templates.env.filters["shown"] = _shown
 
 
 class LoginRequired(Exception):
