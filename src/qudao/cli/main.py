@@ -6,11 +6,13 @@ import typer
 
 from qudao.cli import db, demo, route, transfer, users
 from qudao.cli import inventory as inventory_cli
+from qudao.cli import orders as orders_cli
 from qudao.cli.context import console, settings
 
 app = typer.Typer(help="Qudao 渠道: channel supply chain and customer relationships.", no_args_is_help=True)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
+app.add_typer(orders_cli.app, name="orders")
 app.add_typer(inventory_cli.app, name="inventory")
 app.add_typer(route.app, name="route")
 app.command("demo")(demo.demo_command)
