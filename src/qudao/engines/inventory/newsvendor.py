@@ -43,8 +43,8 @@ def newsvendor_normal(demand_mean, demand_std, price, cost, salvage=0.0, shortag
 
     Expected lost sales sigma G(z), sales mu - sigma G(z), leftover q - mu + sigma G(z) and profit
     price * sales + salvage * leftover - cost * q - penalty * lost sales (Nahmias 6th ed. §5.3; Snyder &
-    Shen 2019, §4.3.2, normal demand, with the loss function of §C.3). Pass ``order_quantity`` to evaluate a
-    given quantity instead of the optimum.
+    Shen 2019, §4.3.2, normal demand, with the loss function of §C.3); q* is floored at 0.
+    Pass ``order_quantity`` to evaluate a given quantity instead of the optimum.
     """
     mu = nonnegative("demand_mean", demand_mean)
     sigma = nonnegative("demand_std", demand_std)
@@ -53,13 +53,12 @@ def newsvendor_normal(demand_mean, demand_std, price, cost, salvage=0.0, shortag
     mu, sigma, ratio, p, c, v, g = broadcast(demand_mean=mu, demand_std=sigma, critical_ratio=ratio, price=p,
                                              cost=c, salvage=v, shortage_penalty=g)
     if order_quantity is None:
-        z = special.ndtri(ratio)
-        q = mu + z * sigma
+        # Profit is concave in q, so a negative fractile point (low ratio, high spread) is clamped to 0.
+        q = np.maximum(mu + special.ndtri(ratio) * sigma, 0.0)
     else:
         q = np.broadcast_to(nonnegative("order_quantity", order_quantity), mu.shape)
-        z = np.where(sigma > 0, (q - mu) / np.where(sigma > 0, sigma, 1.0), np.sign(q - mu) * np.inf)
-    with np.errstate(invalid="ignore"):
-        loss = np.where(sigma > 0, sigma * (normal_pdf(z) - z * special.ndtr(-z)), np.maximum(mu - q, 0.0))
+    z = np.where(sigma > 0, (q - mu) / np.where(sigma > 0, sigma, 1.0), 0.0)
+    loss = np.where(sigma > 0, sigma * (normal_pdf(z) - z * special.ndtr(-z)), np.maximum(mu - q, 0.0))
     sales = mu - loss
     leftover = q - sales
     profit = p * sales + v * leftover - c * q - g * loss
