@@ -104,7 +104,12 @@ def references() -> dict:
         data = json.loads(REFERENCES.read_text())
         if data.get("generator_version") == GENERATOR_VERSION:
             return data
-    return {"generator_version": GENERATOR_VERSION, "instances": {}}
+    return {"generator_version": GENERATOR_VERSION,
+            "note": "Reference costs for the instances bench/routing.py generates (seeded, X-set style): the "
+                    "best cost of the route engine itself over several seeds of a long run, written by "
+                    "`.venv/bin/python bench/routing.py --full --refresh-references`. Not published BKS; "
+                    "no third-party instance file is included.",
+            "instances": {}}
 
 
 def run_cvrp(count: int, seconds: float, ref_seconds: float, ref_seeds: int, refresh: bool) -> None:
