@@ -143,9 +143,9 @@ def test_adjustments_and_stock_available_hook(session) -> None:
         inventory.adjust(session, SYSTEM, product_id=p.id, location_id=loc.id, quantity=D(-2), reference="lost",
                          reason="broken")
     finally:
-        from qudao.inventory import ledger
+        from qudao.inventory import posting
 
-        ledger._stock_available_callbacks.remove(hook)
+        posting._stock_available_callbacks.remove(hook)
     assert seen == [[(p.id, loc.id)], [(p.id, loc.id)]]
     b = _balance(session, p, loc)
     assert (b.on_hand, b.value) == (D(4), D(3 * 7 + 3 * 9 - 2 * 7))
@@ -160,3 +160,12 @@ def test_verify_reports_a_tampered_balance(session) -> None:
     session.execute(update(StockBalance).where(StockBalance.product_id == p.id).values(on_hand=D(11)))
     drift = inventory.verify_ledger(session, SYSTEM)
     assert [(d.product_id, d.bucket, d.balance, d.ledger) for d in drift] == [(p.id, "on_hand", D(11), D(10))]
+
+
+def test_ledger_rows_cannot_be_updated(session) -> None:
+    from sqlalchemy.exc import DatabaseError
+
+    p, loc = factories.product(session), factories.location(session)
+    movement = factories.stock(session, p, loc, 1)
+    with pytest.raises(DatabaseError, match="immutable"), session.begin_nested():
+        session.execute(update(StockMovement).where(StockMovement.id == movement.id).values(quantity=D(2)))

@@ -11,7 +11,9 @@ For other areas (orders, purchasing, logistics) — all take the caller's sessio
   in the same transaction after stock arrives (receipt, transfer-in, return, positive adjustment).
 * ``lock_balances`` — the one helper that locks balance rows (primary-key order).
 
-The ledger mechanics live in ``ledger.py``; read models in ``queries.py``; counts in ``counts.py``.
+Where things live: ``posting.py`` (locking, posting rows, the hook), ``lots.py`` (lots, expiry, FEFO),
+``costing.py`` (FIFO / moving average), ``ledger.py`` (the movements above), ``queries.py`` (read models),
+``counts.py`` (cycle counts), ``analytics.py`` (ABC/XYZ, turnover, aging, alerts).
 """
 
 from __future__ import annotations

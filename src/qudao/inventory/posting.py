@@ -1,0 +1,229 @@
+"""Posting to the stock ledger: the one lock helper, the one insert-and-apply path, the arrival hook.
+
+How a change is made (one path for all of them):
+
+1. ``lock_balances(session, keys)`` creates any missing ``stock_balances`` rows and locks the rows it
+   needs **in primary-key order** (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite every transaction
+   starts with ``BEGIN IMMEDIATE``, so writers are already serialised). All writers go through it, so two
+   transactions never wait on each other in opposite orders.
+2. The quantities are decided in Python from the locked values (FEFO lots, FIFO layers, the average).
+3. ``post_movements`` bulk-inserts the movement rows and applies their summed deltas to the balances with
+   database-side expressions (``reserved = reserved + :d``), never read-modify-write of stale values.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, bindparam, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from qudao.common.actor import Actor
+from qudao.config import get_settings
+from qudao.db import is_postgres, utcnow
+from qudao.errors import invalid
+from qudao.inventory.models import (
+    LotBalance,
+    MovementType,
+    StockBalance,
+    StockMovement,
+    ValuationLayer,
+)
+
+ZERO = Decimal(0)
+Key = tuple[int, int]  # (product_id, location_id)
+BUCKETS = ("on_hand", "reserved", "expired", "in_transit", "on_order", "value")
+BAL = StockBalance.__table__
+MOV = StockMovement.__table__
+LOTBAL = LotBalance.__table__
+LAYER = ValuationLayer.__table__
+# Movement types after which stock may have become available (the backorder-fill hook fires on them).
+STOCK_ARRIVING = {MovementType.receipt, MovementType.transfer_in, MovementType.ret, MovementType.adjustment,
+                  MovementType.count_correction}
+
+
+
+@dataclass
+class Balance:
+    """A locked balance row as plain values."""
+
+    id: int
+    product_id: int
+    location_id: int
+    on_hand: Decimal
+    reserved: Decimal
+    expired: Decimal
+    in_transit: Decimal
+    on_order: Decimal
+    value: Decimal
+
+    @property
+    def available(self) -> Decimal:
+        return self.on_hand - self.reserved - self.expired
+
+
+
+
+# ---- hook for backorder fill -------------------------------------------------------------------
+
+StockCallback = Callable[[Session, Actor, list[Key]], None]
+_stock_available_callbacks: list[StockCallback] = []
+
+
+def on_stock_available(callback: StockCallback) -> StockCallback:
+    """Register ``callback(session, actor, [(product_id, location_id), ...])``, called in the same
+    transaction after a receipt, transfer-in, return or positive adjustment adds stock. Usable as a
+    decorator; registering the same callback twice has no effect."""
+    if callback not in _stock_available_callbacks:
+        _stock_available_callbacks.append(callback)
+    return callback
+
+
+def _notify_stock_available(session: Session, actor: Actor, keys: Iterable[Key]) -> None:
+    keys = sorted(set(keys))
+    if keys:
+        for callback in list(_stock_available_callbacks):
+            callback(session, actor, keys)
+
+
+# ---- locking -----------------------------------------------------------------------------------
+
+
+def dialect_insert(session: Session, table: Any) -> Any:
+    return postgresql.insert(table) if is_postgres(session) else sqlite.insert(table)
+
+
+def key_filter(keys: Sequence[Key]) -> Any:
+    return tuple_(BAL.c.product_id, BAL.c.location_id).in_(list(keys))
+
+
+def ensure_balances(session: Session, keys: Sequence[Key]) -> None:
+    existing = {(r.product_id, r.location_id) for r in session.execute(
+        select(BAL.c.product_id, BAL.c.location_id).where(key_filter(keys)))}
+    missing = [k for k in keys if k not in existing]
+    if missing:
+        stmt = dialect_insert(session, BAL).on_conflict_do_nothing(index_elements=["product_id", "location_id"])
+        now = utcnow()
+        session.execute(stmt, [{"product_id": p, "location_id": loc, "on_hand": ZERO, "reserved": ZERO,
+                                "expired": ZERO, "in_transit": ZERO, "on_order": ZERO, "value": ZERO,
+                                "updated_at": now} for p, loc in missing])
+
+
+def lock_balances(session: Session, keys: Iterable[Key]) -> dict[Key, Balance]:
+    """Create missing balance rows for ``keys`` and lock all of them in primary-key order.
+
+    The one place stock rows are locked (the rule that prevents deadlocks between concurrent orders).
+    Returns the current values, read under the lock.
+    """
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    ensure_balances(session, wanted)
+    stmt = select(BAL).where(key_filter(wanted)).order_by(BAL.c.id)
+    if is_postgres(session):
+        stmt = stmt.with_for_update()
+    rows = session.execute(stmt).all()
+    return {(r.product_id, r.location_id): Balance(
+        id=r.id, product_id=r.product_id, location_id=r.location_id, on_hand=r.on_hand, reserved=r.reserved,
+        expired=r.expired, in_transit=r.in_transit, on_order=r.on_order, value=r.value) for r in rows}
+
+
+# ---- posting movements -------------------------------------------------------------------------
+
+
+def movement_row(actor: Actor, kind: str, product_id: int, location_id: int, quantity: Decimal, reference: str,
+         at: datetime, **values: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "at": at, "movement_type": kind, "product_id": product_id, "location_id": location_id,
+        "lot_id": None, "other_location_id": None, "quantity": quantity, "on_hand_delta": ZERO,
+        "reserved_delta": ZERO, "expired_delta": ZERO, "in_transit_delta": ZERO, "on_order_delta": ZERO,
+        "value_delta": ZERO, "unit_cost": None, "reference": reference[:80], "reason": "",
+        "actor_user_id": actor.user_id, "actor_name": actor.username[:120],
+    }
+    unknown = set(values) - set(row)
+    if unknown:
+        raise TypeError(f"unknown movement fields {unknown}")
+    row.update(values)
+    return row
+
+
+def post_movements(session: Session, actor: Actor, rows: list[dict[str, Any]], *, returning: bool = False) -> list[int]:
+    """Insert movement rows and apply their summed deltas to balances and lot balances (caller holds the
+    balance locks). Fires the stock-available hook for keys that gained stock."""
+    if not rows:
+        return []
+    ids: list[int] = []
+    if returning:
+        ids = [r[0] for r in session.execute(insert(MOV).returning(MOV.c.id, sort_by_parameter_order=True), rows)]
+    else:
+        session.execute(insert(MOV), rows)
+    sums: dict[Key, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(BUCKETS, ZERO))
+    lot_sums: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    arriving: set[Key] = set()
+    for r in rows:
+        s = sums[(r["product_id"], r["location_id"])]
+        for bucket in BUCKETS:
+            s[bucket] += r[f"{bucket}_delta"]
+        if r["lot_id"] is not None:
+            lot = lot_sums[(r["lot_id"], r["location_id"])]
+            lot[0] += r["on_hand_delta"]
+            lot[1] += r["expired_delta"]
+        if r["movement_type"] in STOCK_ARRIVING and r["on_hand_delta"] > 0:
+            arriving.add((r["product_id"], r["location_id"]))
+    now = utcnow()
+    params = [{"p": p, "l": loc, **{f"d_{b}": v for b, v in s.items()}, "now": now}
+              for (p, loc), s in sums.items() if any(s.values())]
+    if params:
+        session.execute(
+            update(BAL)
+            .where(and_(BAL.c.product_id == bindparam("p"), BAL.c.location_id == bindparam("l")))
+            .values(**{b: BAL.c[b] + bindparam(f"d_{b}") for b in BUCKETS}, updated_at=bindparam("now"))
+            .execution_options(synchronize_session=False),
+            params,
+        )
+    if lot_sums:
+        stmt = dialect_insert(session, LOTBAL).on_conflict_do_nothing(index_elements=["lot_id", "location_id"])
+        session.execute(stmt, [{"lot_id": lot, "location_id": loc, "on_hand": ZERO, "expired": ZERO}
+                               for lot, loc in sorted(lot_sums)])
+        session.execute(
+            update(LOTBAL)
+            .where(and_(LOTBAL.c.lot_id == bindparam("lot"), LOTBAL.c.location_id == bindparam("loc")))
+            .values(on_hand=LOTBAL.c.on_hand + bindparam("d_on_hand"),
+                    expired=LOTBAL.c.expired + bindparam("d_expired"))
+            .execution_options(synchronize_session=False),
+            [{"lot": lot, "loc": loc, "d_on_hand": d[0], "d_expired": d[1]} for (lot, loc), d in lot_sums.items()],
+        )
+    if arriving:
+        _notify_stock_available(session, actor, arriving)
+    return ids
+
+
+def positive_quantity(name: str, quantity: Decimal) -> Decimal:
+    try:
+        quantity = Decimal(quantity)
+    except Exception as exc:
+        raise invalid(name, "must be a number") from exc
+    if not quantity.is_finite() or quantity <= 0:
+        raise invalid(name, "must be greater than 0")
+    if quantity != quantity.quantize(Decimal("0.0001")):
+        raise invalid(name, "at most 4 decimal places")
+    return quantity
+
+
+def as_utc(at: datetime | None) -> datetime:
+    if at is None:
+        return utcnow()
+    if at.tzinfo is None:
+        raise invalid("at", "must carry a time zone")
+    return at.astimezone(UTC)
+
+
+def valuation_method() -> str:
+    """The configured cost formula: 'fifo' or 'moving_average' (``QUDAO_VALUATION_METHOD``)."""
+    return get_settings().valuation_method
