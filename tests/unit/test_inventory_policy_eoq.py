@@ -47,7 +47,8 @@ def test_eoq_with_planned_backorders():
     assert r.order_quantity == pytest.approx(230.9401, abs=1e-4)
     assert r.max_backorder == pytest.approx(57.7350, abs=1e-4)
     assert r.annual_cost == pytest.approx(86.6025, abs=1e-4)
-    assert eoq_with_backorders_cost(r.order_quantity, 0.25, 1000, 10, 0.5, 1.5) == pytest.approx(r.annual_cost)
+    cost = eoq_with_backorders_cost(r.order_quantity, 0.25, 1000, 10, 0.5, 1.5)
+    assert cost == pytest.approx(r.annual_cost)
     # Very expensive backorders: back to the plain EOQ.
     big = eoq_with_backorders(1000, 10, 0.5, 1e9)
     assert big.order_quantity == pytest.approx(200.0, rel=1e-6)
@@ -73,7 +74,8 @@ def test_all_units_discount_vectorised_per_item():
     """Nahmias §4.7 algorithm on several items at once: a big buyer reaches the deepest break with its own
     EOQ (60000/yr: EOQ at 28c = sqrt(960000/0.056) = 4140.4 >= 1000, feasible), a tiny one stays at the list
     price (6/yr: EOQ 40), zero demand orders nothing."""
-    r = eoq_all_units_discount(np.array([600.0, 60000.0, 6.0, 0.0]), 8, 0.2, [0, 500, 1000], [0.30, 0.29, 0.28])
+    demand = np.array([600.0, 60000.0, 6.0, 0.0])
+    r = eoq_all_units_discount(demand, 8, 0.2, [0, 500, 1000], [0.30, 0.29, 0.28])
     assert r.order_quantity == pytest.approx([500.0, 4140.3934, 40.0, 0.0], abs=1e-3)
     assert list(r.price_break) == [1, 2, 0, 0]
     assert r.annual_cost[2] == pytest.approx(6 * 0.30 + 8 * 6 / 40 + 0.06 * 40 / 2)

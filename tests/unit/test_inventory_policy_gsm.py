@@ -49,10 +49,12 @@ def test_serial_three_stage_hand_enumeration():
     customers served immediately (S_2 = 0), outside supplier immediate (SI_0 = 0).
     Cost/10 = 1 sqrt(2 - S_0) + 2 sqrt(S_0 + 1 - S_1) + 4 sqrt(S_1 + 1) with SI_1 = S_0, SI_2 = S_1:
       S_0=0: S_1=0 -> 1.414 + 2 + 4 = 7.414;        S_1=1 -> 1.414 + 0 + 5.657 = 7.071  <- best
-      S_0=1: S_1=0 -> 1 + 2.828 + 4 = 7.828;        S_1=1 -> 1 + 2 + 5.657 = 8.657;  S_1=2 -> 1 + 0 + 6.928 = 7.928
+      S_0=1: S_1=0 -> 1 + 2.828 + 4 = 7.828;        S_1=1 -> 1 + 2 + 5.657 = 8.657
+             S_1=2 -> 1 + 0 + 6.928 = 7.928
       S_0=2: S_1=0 -> 0 + 3.464 + 4 = 7.464;        S_1=1 -> 0 + 2.828 + 5.657 = 8.485
              S_1=2 -> 0 + 2 + 6.928 = 8.928;        S_1=3 -> 0 + 0 + 8 = 8
-    Optimum: S = (0, 1, 0), tau = (2, 0, 2), no stock at stage 1, cost 10 (sqrt 2 + 4 sqrt 2) = 50 sqrt 2 = 70.71.
+    Optimum: S = (0, 1, 0), tau = (2, 0, 2), no stock at stage 1,
+    cost 10 (sqrt 2 + 4 sqrt 2) = 50 sqrt 2 = 70.71.
     """
     r = serial_guaranteed_service([2, 1, 1], [1, 2, 4], 10, safety_factor=1)
     assert list(r.service_time) == [0, 1, 0]

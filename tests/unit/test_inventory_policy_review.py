@@ -56,7 +56,8 @@ def test_rq_hadley_whitin_iteration():
     assert special.ndtr(-r.safety_factor) == pytest.approx(r.order_quantity * 2 / (10 * 1000), rel=1e-9)
     n = 25 * normal_loss(r.safety_factor)
     assert r.order_quantity == pytest.approx(np.sqrt(2 * 1000 * (50 + 10 * n) / 2), rel=1e-8)
-    assert r.annual_cost == pytest.approx(rq_cost(r.order_quantity, r.reorder_point, 1000, 50, 2, 10, 100, 25))
+    cost = rq_cost(r.order_quantity, r.reorder_point, 1000, 50, 2, 10, 100, 25)
+    assert r.annual_cost == pytest.approx(cost)
     for dq, dr in itertools.product([-10, -1, 0, 1, 10], [-5, -0.5, 0, 0.5, 5]):
         other = rq_cost(r.order_quantity + dq, r.reorder_point + dr, 1000, 50, 2, 10, 100, 25)
         assert r.annual_cost <= other + 1e-9

@@ -85,7 +85,7 @@ def test_fill_rate_periodic_review_uses_demand_per_review():
 
 
 def test_negative_fill_rate_factor_when_cycle_stock_suffices():
-    """Silver, Pyke & Thomas (2017), Ch. 6: with a large Q relative to sigma_L the P2 target can need k < 0."""
+    """Silver, Pyke & Thomas (2017), Ch. 6: with Q large relative to sigma_L a P2 target can need k < 0."""
     assert fill_rate_factor(0.9, 5000, 100) < 0
 
 

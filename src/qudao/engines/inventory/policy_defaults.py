@@ -57,10 +57,12 @@ def _validate_table(table: Mapping[str, ClassPolicy]) -> None:
             raise PolicyInputError(f"overrides[{label!r}].review_period_days", "must be >= 0", None,
                                    pol.review_period_days)
         if pol.policy not in (CONTINUOUS_RQ, PERIODIC_RS):
-            raise PolicyInputError(f"overrides[{label!r}].policy", f"must be {CONTINUOUS_RQ!r} or {PERIODIC_RS!r}")
+            raise PolicyInputError(f"overrides[{label!r}].policy",
+                                   f"must be {CONTINUOUS_RQ!r} or {PERIODIC_RS!r}")
 
 
-def policy_defaults(abc, xyz=None, overrides: Mapping[str, Mapping | ClassPolicy] | None = None) -> PolicyDefaults:
+def policy_defaults(abc, xyz=None,
+                    overrides: Mapping[str, Mapping | ClassPolicy] | None = None) -> PolicyDefaults:
     """Map class labels to policy defaults, vectorised over items.
 
     ``abc``: labels "A"/"B"/"C" (with ``xyz`` "X"/"Y"/"Z" alongside) or combined labels such as "AX".
@@ -97,7 +99,8 @@ def policy_defaults(abc, xyz=None, overrides: Mapping[str, Mapping | ClassPolicy
     found = (pos < len(keys)) & (sorted_keys[np.minimum(pos, len(keys) - 1)] == flat)
     if not found.all():
         idx = int(np.flatnonzero(~found)[0])
-        raise PolicyInputError("class", f"unknown ABC/XYZ class {str(flat[idx])!r}; known: {', '.join(table)}",
+        known = ", ".join(table)
+        raise PolicyInputError("class", f"unknown ABC/XYZ class {str(flat[idx])!r}; known: {known}",
                                None if labels.ndim == 0 else idx)
     chosen = [table[k] for k in sorted_keys]
     level = np.array([c.service_level for c in chosen])[pos].reshape(labels.shape)

@@ -240,8 +240,8 @@ def ss_poisson_optimal(demand_rate, lead_time, setup_cost, holding_cost, backord
                                  backorder_cost=p)
     if np.any(lt != np.round(lt)):
         idx = int(np.flatnonzero(lt != np.round(lt))[0])
-        raise PolicyInputError("lead_time", "must be a whole number of periods", None if lt.ndim == 0 else idx,
-                               float(lt.flat[idx]))
+        raise PolicyInputError("lead_time", "must be a whole number of periods",
+                               None if lt.ndim == 0 else idx, float(lt.flat[idx]))
     s_out, big_out, c_out = (np.empty(lam.shape) for _ in range(3))
     for idx in np.ndindex(lam.shape):
         s, big_s, c = _zheng_federgruen(_PoissonSS(float(lam[idx]), int(lt[idx]), float(k[idx]),

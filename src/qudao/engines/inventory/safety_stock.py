@@ -15,7 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
-from ._checks import PolicyInputError, as_float, broadcast, check_finite, nonnegative, open_unit, out, positive
+from ._checks import (
+    PolicyInputError,
+    as_float,
+    broadcast,
+    check_finite,
+    nonnegative,
+    open_unit,
+    out,
+    positive,
+)
 from .normal import inverse_normal_loss, normal_loss
 
 CYCLE = "cycle"
@@ -189,7 +198,8 @@ def safety_stock_from_quantiles(mean, upper, quantile_level, service_level=None,
         sigma = np.sum(sigma_t, axis=axis)
     if service_level is None:
         if ql.ndim:
-            raise PolicyInputError("service_level", "is required when quantile_level varies by item or period")
+            raise PolicyInputError("service_level",
+                                   "is required when quantile_level varies by item or period")
         service_level = ql
     z = special.ndtri(open_unit("service_level", service_level))
     return out(z * sigma)
