@@ -104,7 +104,8 @@ def products(rng: np.random.Generator, count: int, leaves: list[dict[str, object
         })
     decimal = pl.Decimal(18, 4)
     return pl.DataFrame(rows, schema_overrides={"pack_size": decimal, "weight_kg": decimal, "volume_m3": decimal,
-                                                "list_price": decimal, "standard_cost": decimal})
+                                                "list_price": decimal, "standard_cost": decimal},
+                        infer_schema_length=None)
 
 
 def channels() -> pl.DataFrame:
@@ -171,8 +172,9 @@ def partners(rng: np.random.Generator, suppliers: int, distributors: int, retail
     for code, zh, en in LOGISTICS:
         rows.append(_partner(code, zh, en, ["logistics_provider"], parent=None, channel=None, city="Shanghai",
                              tier="B", terms=30))
-    frame = pl.DataFrame(rows, schema_overrides={"credit_limit": pl.Decimal(18, 4),
-                                                 "roles": pl.List(pl.String)})
+    frame = pl.DataFrame(rows, schema_overrides={"credit_limit": pl.Decimal(18, 4), "roles": pl.List(pl.String),
+                                                 "parent_code": pl.String, "channel_code": pl.String},
+                         infer_schema_length=None)
     return frame
 
 
@@ -203,7 +205,8 @@ def locations(rng: np.random.Generator, partner_frame: pl.DataFrame) -> pl.DataF
             add(f"WH-{code}", f"{name}仓库", "partner_warehouse", code, channel, city, 100, 0.1)
         elif "retailer" in roles:
             add(f"ST-{code}", f"{name}", "store", code, "RETAIL", city, 200, 0.15)
-    return pl.DataFrame(rows)
+    return pl.DataFrame(rows, schema_overrides={"owner_partner_code": pl.String, "channel_code": pl.String},
+                        infer_schema_length=None)
 
 
 def distribution_points(partner_frame: pl.DataFrame) -> pl.DataFrame:

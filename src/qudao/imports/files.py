@@ -52,8 +52,10 @@ def read_rows(content: bytes, fmt: FileFormat, max_rows: int) -> tuple[list[str]
         raise invalid("file", "the file is empty; the first row must name the columns")
     header = [(cell_text(c) or "").lower() for c in header_cells]
     data: list[tuple[int, list[str | None]]] = []
+    # CSV cells are already text: strip them; workbook cells carry numbers, booleans and dates.
+    to_text = (lambda c: c.strip() or None) if fmt == FileFormat.csv else cell_text
     for number, cells in enumerate(rows, start=2):
-        values = [cell_text(c) for c in cells]
+        values = [to_text(c) for c in cells]
         if all(v is None for v in values):
             continue
         if len(data) >= max_rows:
