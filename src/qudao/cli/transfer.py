@@ -33,7 +33,11 @@ def import_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Validate only; write nothing"),
     file_format: FileFormat | None = typer.Option(None, "--format", help="csv or xlsx (default: from the name)"),
 ) -> None:
-    """Import master data from FILE; nothing is written if any row is invalid (unless --skip-invalid)."""
+    """Import master data from FILE; nothing is written if any row is invalid (unless --skip-invalid).
+
+    Imports create new records only: an SKU or code that already exists is reported as a row error.
+    Columns are the create API's fields; list columns (roles, substitute_skus) separate values with ';'.
+    """
     config = settings()
     if not file.is_file():
         raise fail(f"{file}: no such file")
