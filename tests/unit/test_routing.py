@@ -112,7 +112,7 @@ def _windows_problem() -> RoutingProblem:
 
 def test_capacities_windows_and_hours_are_respected():
     problem = _windows_problem()
-    result = solve(problem, seconds=1.0, seed=1)
+    result = solve(problem, seconds=10, seed=1, max_iterations=300)  # iteration cap: same run under any load
     assert result.feasible and result.complete
     _check_plan(problem, result)
     assert result.total_cost == sum(r.distance + (5000 if r.vehicle_type == "truck" else 0) for r in result.routes)
@@ -158,7 +158,7 @@ def test_small_instance_solved_to_proven_optimum():
         [VehicleType("v", "0", count=6, capacity_weight=10)],
         distance_matrix=dist, time_matrix=dist, allow_unserved=False,
     )
-    result = solve(problem, seconds=0.5, seed=0)
+    result = solve(problem, seconds=10, seed=0, max_iterations=1000)
     assert result.feasible and result.complete
     assert result.total_cost == optimum
     for route in result.routes:
@@ -175,7 +175,7 @@ def test_impossible_stops_are_reported_and_the_rest_served():
         Stop("TOO_EARLY", Point(x=30_000.0, y=0.0), window_start=0, window_end=6 * HOUR + 600),
         Stop("TOO_FAR", far),
     ]
-    result = solve(problem, seconds=1.0, seed=2)
+    result = solve(problem, seconds=10, seed=2, max_iterations=300)
     reasons = {u.stop_id: u.code for u in result.unserved}
     assert reasons == {"HEAVY": DEMAND_ABOVE_CAPACITY, "BULKY": DEMAND_ABOVE_CAPACITY, "BACKWARDS": WINDOW_EMPTY,
                        "TOO_EARLY": WINDOW_UNREACHABLE, "TOO_FAR": CANNOT_RETURN}
@@ -191,12 +191,12 @@ def test_impossible_stops_are_reported_and_the_rest_served():
 def test_fleet_too_small_leaves_stops_out_with_reason_or_reports_infeasible():
     stops = [Stop(f"S{i}", Point(x=1000.0 * (i + 1), y=0.0), weight=6) for i in range(3)]
     fleet = [VehicleType("van", "DC", count=1, capacity_weight=10)]
-    result = solve(RoutingProblem([Depot("DC", Point(x=0.0, y=0.0))], stops, fleet), seconds=0.3)
+    result = solve(RoutingProblem([Depot("DC", Point(x=0.0, y=0.0))], stops, fleet), seconds=10, max_iterations=200)
     assert result.feasible
     assert sum(len(r.visits) for r in result.routes) == 1
     assert [u.code for u in result.unserved] == [FLEET_EXHAUSTED, FLEET_EXHAUSTED]
     strict = solve(RoutingProblem([Depot("DC", Point(x=0.0, y=0.0))], stops, fleet, allow_unserved=False),
-                   seconds=0.3)
+                   seconds=10, max_iterations=200)
     assert not strict.feasible
     assert sorted(s for r in strict.routes for s in r.stop_ids) == ["S0", "S1", "S2"]
 
@@ -212,7 +212,7 @@ def test_multiple_depots_serve_their_own_side():
     fleet = [VehicleType("w", "WEST", count=2, capacity_weight=500, capacity_volume=10, max_duration=12 * HOUR),
              VehicleType("e", "EAST", count=2, capacity_weight=500, capacity_volume=10, max_duration=12 * HOUR)]
     problem = RoutingProblem(depots, stops, fleet)
-    result = solve(problem, seconds=0.5, seed=0)
+    result = solve(problem, seconds=10, seed=0, max_iterations=300)
     assert result.feasible and result.complete
     _check_plan(problem, result)
     for route in result.routes:

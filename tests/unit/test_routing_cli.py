@@ -65,8 +65,8 @@ def _run(tmp_path, text: str, *extra: str) -> tuple[int, dict | None, str]:
     instance = tmp_path / "instance.vrp"
     instance.write_text(text)
     out = tmp_path / "routes.json"
-    result = CliRunner().invoke(app, ["route", "solve", "--vrplib", str(instance), "--seconds", "0.3",
-                                      "--output", str(out), *extra])
+    result = CliRunner().invoke(app, ["route", "solve", "--vrplib", str(instance), "--seconds", "10",
+                                      "--max-iterations", "300", "--output", str(out), *extra])
     answer = json.loads(out.read_text()) if out.exists() else None
     return result.exit_code, answer, " ".join(result.output.split())  # rich wraps long lines
 
@@ -146,3 +146,19 @@ def test_bad_files_give_a_clear_error_not_a_traceback(tmp_path):
     assert result.exit_code == 2 and "cannot read" in " ".join(result.output.split())
     code, _, output = _run(tmp_path, CVRP, "--round", "ceil")
     assert code == 2 and "ceil" in output
+
+
+def test_two_depots_keep_vrplib_node_numbers(tmp_path):
+    text = "\n".join([
+        "NAME : two-depots", "TYPE : CVRP", "DIMENSION : 6", "VEHICLES : 2", "CAPACITY : 10",
+        "EDGE_WEIGHT_TYPE : EUC_2D",
+        "NODE_COORD_SECTION", "1 0 0", "2 100 0", "3 3 4", "4 -3 4", "5 104 3", "6 96 3",
+        "DEMAND_SECTION", "1 0", "2 0", "3 5", "4 5", "5 5", "6 5",
+        "VEHICLES_DEPOT_SECTION", "1 1", "2 2",
+        "DEPOT_SECTION", "1", "2", "-1", "EOF"]) + "\n"
+    code, answer, output = _run(tmp_path, text)
+    assert code == 0, output
+    assert answer["feasible"] is True
+    # nodes 0 and 1 are depots; each depot's vehicle takes its own pair: 5 + 6 + 5 and 5 + 8 + 5
+    assert sorted(sorted(r) for r in answer["routes"]) == [[2, 3], [4, 5]]
+    assert answer["cost"] == 34

@@ -27,7 +27,9 @@ def solve(
     rounding: Rounding = typer.Option(Rounding.round, "--round",
                                       help="round for CVRPLIB instances, dimacs for Solomon-style ones"),
     output: Path | None = typer.Option(None, help="Write the routes JSON here (default: print it)"),
-    seed: int = typer.Option(0, help="Random seed; the same seed and budget give the same routes"),
+    seed: int = typer.Option(0, help="Random seed"),
+    max_iterations: int | None = typer.Option(None, min=1, help="Also stop after this many iterations "
+                                              "(the same seed and limit give the same routes under any load)"),
 ) -> None:
     """Solve a benchmark instance and write {"cost", "routes", "feasible"} (depot 0, clients 1..n-1)."""
     from qudao.engines.routing.vrplib_io import solve_vrplib
@@ -35,7 +37,8 @@ def solve(
     if seconds <= 0:
         raise fail("--seconds: must be positive")
     try:
-        answer, result = solve_vrplib(vrplib_path, seconds=seconds, rounding=rounding.value, seed=seed)
+        answer, result = solve_vrplib(vrplib_path, seconds=seconds, rounding=rounding.value, seed=seed,
+                                      max_iterations=max_iterations)
     except QudaoError as exc:
         raise fail(str(exc)) from None
     text = json.dumps(answer)

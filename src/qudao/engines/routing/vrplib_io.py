@@ -159,9 +159,9 @@ def result_json(result: RoutingResult, scale: int) -> dict:
     }
 
 
-def solve_vrplib(path: str | Path, seconds: float = 10.0, rounding: str = "round",
-                 seed: int = 0) -> tuple[dict, RoutingResult]:
+def solve_vrplib(path: str | Path, seconds: float = 10.0, rounding: str = "round", seed: int = 0,
+                 max_iterations: int | None = None) -> tuple[dict, RoutingResult]:
     """Read, solve and return the JSON-ready answer together with the full result."""
     instance = read_vrplib(path, rounding)
-    result = solve(instance.problem, seconds=seconds, seed=seed)
+    result = solve(instance.problem, seconds=seconds, seed=seed, max_iterations=max_iterations)
     return result_json(result, instance.scale), result
