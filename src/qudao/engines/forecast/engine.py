@@ -81,6 +81,8 @@ class ForecastResult:
     input_report: InputReport
     season_length: int
     notes: list[str] = field(default_factory=list)
+    backtest: pd.DataFrame | None = None
+    candidates: pd.DataFrame | None = None
 
 
 def forecast(frame, horizon: int, freq: str, season_length: int | None = None,
@@ -153,6 +155,7 @@ def run_forecast(
             pieces = _chosen_forecasts(future, selection, cv_chosen)
         else:
             selection = pd.DataFrame(columns=["unique_id", "model", "mae", "wape", "members"])
+            cv_long = future = None
             pieces = []
         pieces += _fallback_forecasts(df, classes, horizon, freq, m, opts)
         tick("forecast", 1, 1)
@@ -170,7 +173,7 @@ def run_forecast(
     if (series["demand_class"] == "new").any():
         notes.append(f"{int((series['demand_class'] == 'new').sum())} series too short to backtest "
                      f"(< {min_length} periods): fallback models, named in the model column")
-    return ForecastResult(out, series, report, m, notes)
+    return ForecastResult(out, series, report, m, notes, backtest=cv_long, candidates=future)
 
 
 @contextlib.contextmanager
@@ -249,7 +252,7 @@ def _backtest_and_forecast(df: pd.DataFrame, specs: list[ModelSpec], horizon: in
             for lv in LEVELS:
                 for side in ("lo", "hi"):
                     col = f"{spec.name}-{side}-{lv}"
-                    fut[f"{side}_{lv}"] = ahead[col].to_numpy() if spec.native_intervals else np.nan
+                    fut[f"{side}_{lv}"] = ahead[col].to_numpy() if spec.native_intervals and native else np.nan
             futures.append(fut)
     return pd.concat(backtests, ignore_index=True), pd.concat(futures, ignore_index=True)
 

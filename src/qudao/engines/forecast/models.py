@@ -3,8 +3,10 @@
 Every model named in the issue is available: SeasonalNaive, AutoETS, AutoARIMA, AutoTheta, MSTL (when more
 than one seasonality is declared), CrostonSBA, TSB and ADIDA (plus IMAPA in the ``full`` profile).
 
-The ``fast`` profile (default) keeps the space small so that thousands of daily series fit in minutes:
-restricted AutoETS (additive error and season, no trend: ``ANA``; Hyndman & Athanasopoulos, *Forecasting:
+The ``fast`` profile (default) keeps the space small so that thousands of daily series fit in minutes
+(chosen by holding out the last 28 days of the synthetic benchmark set, see bench/forecast.py):
+smooth -> SeasonalNaive, AutoETS, AutoTheta; erratic -> AutoETS, HistoricAverage; intermittent and lumpy ->
+CrostonSBA, TSB, ADIDA, HistoricAverage. Restricted AutoETS (additive error and season, no trend: ``ANA``; Hyndman & Athanasopoulos, *Forecasting:
 Principles and Practice*, 3rd ed., section 8.3) and AutoTheta restricted to the dynamic optimised theta
 model (Fiorucci et al., "Models for optimising the theta method", IJF 32(4), 2016, pp. 1151-1161), which
 carries a trend. The ``full`` profile searches AutoETS, AutoTheta and AutoARIMA over their whole spaces.
@@ -53,34 +55,34 @@ def model_space(
 ) -> list[ModelSpec]:
     """The candidate models for one demand class (empty for ``new`` and ``zero``: they use fallbacks)."""
     m = season_length
-    if demand_class in ("smooth", "erratic"):
-        if profile == "full":
-            space = [
-                seasonal_naive(m),
-                _spec("AutoETS", lambda: sfm.AutoETS(season_length=m, alias="AutoETS"), True),
-                _spec("AutoTheta", lambda: sfm.AutoTheta(season_length=m, alias="AutoTheta"), True),
-                _spec("AutoARIMA", lambda: sfm.AutoARIMA(season_length=m, alias="AutoARIMA"), True),
-            ]
-        else:
-            space = [
-                seasonal_naive(m),
-                _spec("AutoETS", lambda: sfm.AutoETS(season_length=m, model="ANA", alias="AutoETS"), True),
-                _spec("AutoTheta",
-                      lambda: sfm.AutoTheta(season_length=m, model="DOTM", alias="AutoTheta"), True),
-            ]
-        periods = sorted({int(p) for p in seasonalities if int(p) > 1})
-        if len(periods) > 1:
-            space.append(_spec(
-                "MSTL",
-                lambda: sfm.MSTL(season_length=periods, trend_forecaster=sfm.AutoETS(model="ZZN"), alias="MSTL"),
-                True,
-            ))
-        return space
+    periods = sorted({int(p) for p in seasonalities if int(p) > 1})
+    mstl = [_spec(
+        "MSTL",
+        lambda: sfm.MSTL(season_length=periods, trend_forecaster=sfm.AutoETS(model="ZZN"), alias="MSTL"),
+        True,
+    )] if len(periods) > 1 else []
+    if profile == "full" and demand_class in ("smooth", "erratic"):
+        return [
+            seasonal_naive(m),
+            _spec("AutoETS", lambda: sfm.AutoETS(season_length=m, alias="AutoETS"), True),
+            _spec("AutoTheta", lambda: sfm.AutoTheta(season_length=m, alias="AutoTheta"), True),
+            _spec("AutoARIMA", lambda: sfm.AutoARIMA(season_length=m, alias="AutoARIMA"), True),
+            historic_average(),
+            *mstl,
+        ]
+    ets = _spec("AutoETS", lambda: sfm.AutoETS(season_length=m, model="ANA", alias="AutoETS"), True)
+    if demand_class == "smooth":
+        theta = _spec("AutoTheta", lambda: sfm.AutoTheta(season_length=m, model="DOTM", alias="AutoTheta"), True)
+        return [seasonal_naive(m), ets, theta, *mstl]
+    if demand_class == "erratic":
+        # Noise dominates: a smoothing model and the long-run level; richer spaces only add selection noise.
+        return [ets, historic_average(), *mstl]
     if demand_class in ("intermittent", "lumpy"):
         space = [
             _spec("CrostonSBA", lambda: sfm.CrostonSBA(alias="CrostonSBA"), False),
             _spec("TSB", lambda: sfm.TSB(alpha_d=0.1, alpha_p=0.1, alias="TSB"), False),
             _spec("ADIDA", lambda: sfm.ADIDA(alias="ADIDA"), False),
+            historic_average(),
         ]
         if profile == "full":
             space.append(_spec("IMAPA", lambda: sfm.IMAPA(alias="IMAPA"), False))
