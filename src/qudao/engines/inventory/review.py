@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from ._checks import PolicyInputError, broadcast, nonnegative, out, positive
 from .normal import normal_pdf
@@ -175,6 +175,9 @@ class _PoissonSS:
     """Cost pieces of a periodic-review (s, S) policy with Poisson demand (Zheng & Federgruen 1991)."""
 
     def __init__(self, rate: float, lead_time: int, setup: float, hold: float, back: float):
+        from scipy import stats  # imported here: scipy.stats is slow to import and only needed here
+
+        self._stats = stats
         self.rate, self.setup, self.hold, self.back = rate, setup, hold, back
         self.mean_lt = rate * (lead_time + 1)  # demand from ordering to the end of the arrival period
         self.p0 = float(np.exp(-rate))
@@ -187,7 +190,8 @@ class _PoissonSS:
         E(D - y)^+ = m P(D > y - 1) - y P(D > y) for y >= 0 and m - y for y < 0."""
         m = self.mean_lt
         ys = np.asarray(ys, dtype=float)
-        short = np.where(ys < 0, m - ys, m * stats.poisson.sf(ys - 1, m) - ys * stats.poisson.sf(ys, m))
+        sf = self._stats.poisson.sf
+        short = np.where(ys < 0, m - ys, m * sf(ys - 1, m) - ys * sf(ys, m))
         return self.hold * (ys - m + short) + self.back * short
 
     def loss(self, y: int) -> float:
@@ -197,7 +201,7 @@ class _PoissonSS:
         """m(0..n-1): m(0) = 1/(1 - p0), m(j) = sum_{l=1..j} p_l m(j - l) / (1 - p0)."""
         have = len(self._m)
         if n > have:
-            self._pmf = stats.poisson.pmf(np.arange(n), self.rate)
+            self._pmf = self._stats.poisson.pmf(np.arange(n), self.rate)
             m = np.empty(n)
             m[:have] = self._m
             for j in range(have, n):
