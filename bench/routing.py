@@ -45,10 +45,14 @@ INSTANCES = [
 ]
 
 
-def generate_cvrp(n: int, depot_kind: str, placement: str, demand_kind: str, per_route: int, seed: int) -> dict:
+def generate_cvrp(
+    n: int, depot_kind: str, placement: str, demand_kind: str, per_route: int, seed: int
+) -> dict:
     """Coordinates on a 1000 x 1000 grid, integer demands and a capacity giving ~per_route clients a route."""
     rng = np.random.default_rng(seed)
-    depot = {"central": (500, 500), "eccentric": (0, 0), "random": tuple(rng.integers(0, 1001, 2))}[depot_kind]
+    depot = {"central": (500, 500), "eccentric": (0, 0), "random": tuple(rng.integers(0, 1001, 2))}[
+        depot_kind
+    ]
     if placement == "random":
         xy = rng.integers(0, 1001, size=(n, 2))
     else:
@@ -69,8 +73,15 @@ def generate_cvrp(n: int, depot_kind: str, placement: str, demand_kind: str, per
 
 def write_vrplib(path: Path, name: str, inst: dict) -> None:
     n = len(inst["xy"]) + 1
-    lines = [f"NAME : {name}", "TYPE : CVRP", f"DIMENSION : {n}", "EDGE_WEIGHT_TYPE : EUC_2D",
-             f"CAPACITY : {inst['capacity']}", "NODE_COORD_SECTION", f"1 {inst['depot'][0]} {inst['depot'][1]}"]
+    lines = [
+        f"NAME : {name}",
+        "TYPE : CVRP",
+        f"DIMENSION : {n}",
+        "EDGE_WEIGHT_TYPE : EUC_2D",
+        f"CAPACITY : {inst['capacity']}",
+        "NODE_COORD_SECTION",
+        f"1 {inst['depot'][0]} {inst['depot'][1]}",
+    ]
     lines += [f"{i + 2} {x} {y}" for i, (x, y) in enumerate(inst["xy"])]
     lines += ["DEMAND_SECTION", "1 0"] + [f"{i + 2} {d}" for i, d in enumerate(inst["demand"])]
     lines += ["DEPOT_SECTION", "1", "-1", "EOF"]
@@ -104,20 +115,26 @@ def references() -> dict:
         data = json.loads(REFERENCES.read_text())
         if data.get("generator_version") == GENERATOR_VERSION:
             return data
-    return {"generator_version": GENERATOR_VERSION,
-            "note": "Reference costs for the instances bench/routing.py generates (seeded, X-set style): the "
-                    "best cost of the route engine itself over several seeds of a long run, written by "
-                    "`.venv/bin/python bench/routing.py --full --refresh-references`. Not published BKS; "
-                    "no third-party instance file is included.",
-            "instances": {}}
+    return {
+        "generator_version": GENERATOR_VERSION,
+        "note": "Reference costs for the instances bench/routing.py generates (seeded, X-set style): the "
+        "best cost of the route engine itself over several seeds of a long run, written by "
+        "`.venv/bin/python bench/routing.py --full --refresh-references`. Not published BKS; "
+        "no third-party instance file is included.",
+        "instances": {},
+    }
 
 
 def run_cvrp(count: int, seconds: float, ref_seconds: float, ref_seeds: int, refresh: bool) -> None:
     refs = references()
-    print(f"CVRP, ~100 customers, {seconds:g} s per instance (reference = best of {ref_seeds} seed(s) x "
-          f"{ref_seconds:g} s of the same engine; NOT a published best-known cost)")
-    print(f"{'instance':36} {'n':>4} {'secs':>5} {'cost':>8} {'reference':>9} {'gap %':>6} "
-          f"{'NN baseline':>11} {'NN gap %':>8}")
+    print(
+        f"CVRP, ~100 customers, {seconds:g} s per instance (reference = best of {ref_seeds} seed(s) x "
+        f"{ref_seconds:g} s of the same engine; NOT a published best-known cost)"
+    )
+    print(
+        f"{'instance':36} {'n':>4} {'secs':>5} {'cost':>8} {'reference':>9} {'gap %':>6} "
+        f"{'NN baseline':>11} {'NN gap %':>8}"
+    )
     gaps, nn_gaps = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for name, n, depot, placement, demand, per_route, seed in INSTANCES[:count]:
@@ -125,7 +142,9 @@ def run_cvrp(count: int, seconds: float, ref_seconds: float, ref_seeds: int, ref
             write_vrplib(path, name, generate_cvrp(n, depot, placement, demand, per_route, seed))
             ref = refs["instances"].get(name)
             if refresh or ref is None or ref.get("seconds", 0) < ref_seconds:
-                best = min(solve_vrplib(path, seconds=ref_seconds, seed=s)[0]["cost"] for s in range(ref_seeds))
+                best = min(
+                    solve_vrplib(path, seconds=ref_seconds, seed=s)[0]["cost"] for s in range(ref_seeds)
+                )
                 ref = {"cost": best, "seconds": ref_seconds, "seeds": ref_seeds}
                 refs["instances"][name] = ref
                 REFERENCES.parent.mkdir(exist_ok=True)
@@ -137,35 +156,72 @@ def run_cvrp(count: int, seconds: float, ref_seconds: float, ref_seeds: int, ref
             nn_gap = 100 * (baseline - ref["cost"]) / ref["cost"]
             gaps.append(gap)
             nn_gaps.append(nn_gap)
-            print(f"{name:36} {n:4d} {seconds:5g} {answer['cost']:8d} {ref['cost']:9d} {gap:6.2f} "
-                  f"{baseline:11d} {nn_gap:8.2f}", flush=True)
-    print(f"{'average gap':36} {'':4} {'':5} {'':8} {'':9} {np.mean(gaps):6.2f} {'':11} {np.mean(nn_gaps):8.2f}")
+            print(
+                f"{name:36} {n:4d} {seconds:5g} {answer['cost']:8d} {ref['cost']:9d} {gap:6.2f} "
+                f"{baseline:11d} {nn_gap:8.2f}",
+                flush=True,
+            )
+    print(
+        f"{'average gap':36} {'':4} {'':5} {'':8} {'':9} {np.mean(gaps):6.2f} {'':11} {np.mean(nn_gaps):8.2f}"
+    )
 
 
-SHANGHAI_DEPOTS = [("DC-Pudong", 31.2200, 121.5440), ("DC-Minhang", 31.1120, 121.3810),
-                   ("DC-Baoshan", 31.4050, 121.4890)]
+SHANGHAI_DEPOTS = [
+    ("DC-Pudong", 31.2200, 121.5440),
+    ("DC-Minhang", 31.1120, 121.3810),
+    ("DC-Baoshan", 31.4050, 121.4890),
+]
 
 
 def daily_plan(n: int, seed: int = 2024) -> RoutingProblem:
     """n deliveries around Shanghai with morning, afternoon, all-day and two-hour windows."""
     rng = np.random.default_rng(seed)
     hour = 3600
-    depots = [Depot(d, Point(lat=lat, lon=lon), open_time=6 * hour, close_time=21 * hour)
-              for d, lat, lon in SHANGHAI_DEPOTS]
+    depots = [
+        Depot(d, Point(lat=lat, lon=lon), open_time=6 * hour, close_time=21 * hour)
+        for d, lat, lon in SHANGHAI_DEPOTS
+    ]
     windows = [(8, 12), (13, 17), (8, 18), (9, 11), (14, 16)]
     stops = []
     for i in range(n):
         start, end = windows[int(rng.choice(len(windows), p=[0.3, 0.3, 0.2, 0.1, 0.1]))]
-        stops.append(Stop(f"S{i:04d}", Point(lat=float(31.23 + rng.normal(0, 0.09)),
-                                             lon=float(121.47 + rng.normal(0, 0.10))),
-                          weight=float(rng.integers(5, 200)), volume=round(float(rng.uniform(0.05, 1.5)), 2),
-                          window_start=start * hour, window_end=end * hour, service_time=int(rng.integers(3, 11)) * 60))
+        stops.append(
+            Stop(
+                f"S{i:04d}",
+                Point(lat=float(31.23 + rng.normal(0, 0.09)), lon=float(121.47 + rng.normal(0, 0.10))),
+                weight=float(rng.integers(5, 200)),
+                volume=round(float(rng.uniform(0.05, 1.5)), 2),
+                window_start=start * hour,
+                window_end=end * hour,
+                service_time=int(rng.integers(3, 11)) * 60,
+            )
+        )
     fleet = []
     for depot, _, _ in SHANGHAI_DEPOTS:
-        fleet.append(VehicleType(f"van-{depot}", depot, count=max(1, n // 45), capacity_weight=1500,
-                                 capacity_volume=8, max_duration=10 * hour, speed_kmh=25, fixed_cost=20_000))
-        fleet.append(VehicleType(f"truck-{depot}", depot, count=max(1, n // 150), capacity_weight=5000,
-                                 capacity_volume=20, max_duration=10 * hour, speed_kmh=20, fixed_cost=35_000))
+        fleet.append(
+            VehicleType(
+                f"van-{depot}",
+                depot,
+                count=max(1, n // 45),
+                capacity_weight=1500,
+                capacity_volume=8,
+                max_duration=10 * hour,
+                speed_kmh=25,
+                fixed_cost=20_000,
+            )
+        )
+        fleet.append(
+            VehicleType(
+                f"truck-{depot}",
+                depot,
+                count=max(1, n // 150),
+                capacity_weight=5000,
+                capacity_volume=20,
+                max_duration=10 * hour,
+                speed_kmh=20,
+                fixed_cost=35_000,
+            )
+        )
     return RoutingProblem(depots, stops, fleet)
 
 
@@ -207,17 +263,22 @@ def verify(problem: RoutingProblem, result) -> list[str]:
 
 
 def run_daily(n: int, seconds: float) -> None:
-    print(f"\nDaily plan: {n} stops around Shanghai, 3 depots, time windows, weight and volume capacities, "
-          f"{seconds:g} s search")
+    print(
+        f"\nDaily plan: {n} stops around Shanghai, 3 depots, time windows, weight and volume capacities, "
+        f"{seconds:g} s search"
+    )
     problem = daily_plan(n)
     started = time.perf_counter()
     result = solve(problem, seconds=seconds, seed=1)
     wall = time.perf_counter() - started
     issues = verify(problem, result)
     served = sum(len(r.visits) for r in result.routes)
-    print(f"wall time {wall:.1f} s (budget {seconds:g} s + matrices and set-up); served {served}/{n}; "
-          f"unserved {len(result.unserved)}; routes {len(result.routes)}; {result.total_distance / 1000:.0f} km; "
-          f"feasible {result.feasible}; independent check: {'ok' if not issues else '; '.join(issues[:5])}")
+    print(
+        f"wall time {wall:.1f} s (budget {seconds:g} s + matrices and set-up); served {served}/{n}; "
+        f"unserved {len(result.unserved)}; routes {len(result.routes)}; "
+        f"{result.total_distance / 1000:.0f} km; feasible {result.feasible}; "
+        f"independent check: {'; '.join(issues[:5]) if issues else 'ok'}"
+    )
     print(f"under 60 s: {'yes' if wall < 60 else 'NO'}")
 
 
@@ -236,8 +297,13 @@ def main(argv: list[str] | None = None) -> int:
     seconds = args.seconds or (10.0 if args.full else 2.0)
     stops = args.stops or (1000 if args.full else 200)
     daily_seconds = args.daily_seconds or (40.0 if args.full else 5.0)
-    run_cvrp(min(count, len(INSTANCES)), seconds, args.reference_seconds, args.reference_seeds,
-             args.refresh_references)
+    run_cvrp(
+        min(count, len(INSTANCES)),
+        seconds,
+        args.reference_seconds,
+        args.reference_seeds,
+        args.refresh_references,
+    )
     run_daily(stops, daily_seconds)
     return 0
 

@@ -100,13 +100,32 @@ def _windows_problem() -> RoutingProblem:
     stops = []
     for i in range(40):
         start = int(rng.integers(7, 16)) * HOUR
-        stops.append(Stop(f"S{i}", Point(x=float(rng.uniform(-15_000, 15_000)), y=float(rng.uniform(-15_000, 15_000))),
-                          weight=float(rng.integers(50, 400)), volume=float(rng.integers(1, 6)) / 2,
-                          window_start=start, window_end=start + 2 * HOUR, service_time=600))
-    fleet = [VehicleType("van", "DC", count=6, capacity_weight=1200, capacity_volume=6, max_duration=8 * HOUR,
-                         speed_kmh=25),
-             VehicleType("truck", "DC", count=3, capacity_weight=3000, capacity_volume=12, max_duration=9 * HOUR,
-                         speed_kmh=20, fixed_cost=5000)]
+        stops.append(
+            Stop(
+                f"S{i}",
+                Point(x=float(rng.uniform(-15_000, 15_000)), y=float(rng.uniform(-15_000, 15_000))),
+                weight=float(rng.integers(50, 400)),
+                volume=float(rng.integers(1, 6)) / 2,
+                window_start=start,
+                window_end=start + 2 * HOUR,
+                service_time=600,
+            )
+        )
+    fleet = [
+        VehicleType(
+            "van", "DC", count=6, capacity_weight=1200, capacity_volume=6, max_duration=8 * HOUR, speed_kmh=25
+        ),
+        VehicleType(
+            "truck",
+            "DC",
+            count=3,
+            capacity_weight=3000,
+            capacity_volume=12,
+            max_duration=9 * HOUR,
+            speed_kmh=20,
+            fixed_cost=5000,
+        ),
+    ]
     return RoutingProblem([depot], stops, fleet)
 
 
@@ -115,7 +134,9 @@ def test_capacities_windows_and_hours_are_respected():
     result = solve(problem, seconds=10, seed=1, max_iterations=300)  # iteration cap: same run under any load
     assert result.feasible and result.complete
     _check_plan(problem, result)
-    assert result.total_cost == sum(r.distance + (5000 if r.vehicle_type == "truck" else 0) for r in result.routes)
+    assert result.total_cost == sum(
+        r.distance + (5000 if r.vehicle_type == "truck" else 0) for r in result.routes
+    )
 
 
 def test_same_seed_same_plan():
@@ -140,7 +161,11 @@ def _brute_force_cvrp(dist: np.ndarray, demand: list[int], capacity: int) -> int
                 load += demand[order[j]]
                 if load > capacity:
                     break
-                length = dist[0, order[i]] if j == i else length - dist[order[j - 1], 0] + dist[order[j - 1], order[j]]
+                length = (
+                    dist[0, order[i]]
+                    if j == i
+                    else length - dist[order[j - 1], 0] + dist[order[j - 1], order[j]]
+                )
                 length += dist[order[j], 0]
                 cost[j + 1] = min(cost[j + 1], cost[i] + length)
         best = min(best, cost[-1])
@@ -154,9 +179,12 @@ def test_small_instance_solved_to_proven_optimum():
     demand = [0, 4, 7, 3, 5, 6, 2]
     optimum = _brute_force_cvrp(dist, demand, capacity=10)
     problem = RoutingProblem(
-        [Depot("0")], [Stop(str(i), weight=demand[i]) for i in range(1, 7)],
+        [Depot("0")],
+        [Stop(str(i), weight=demand[i]) for i in range(1, 7)],
         [VehicleType("v", "0", count=6, capacity_weight=10)],
-        distance_matrix=dist, time_matrix=dist, allow_unserved=False,
+        distance_matrix=dist,
+        time_matrix=dist,
+        allow_unserved=False,
     )
     result = solve(problem, seconds=10, seed=0, max_iterations=1000)
     assert result.feasible and result.complete
@@ -177,8 +205,13 @@ def test_impossible_stops_are_reported_and_the_rest_served():
     ]
     result = solve(problem, seconds=10, seed=2, max_iterations=300)
     reasons = {u.stop_id: u.code for u in result.unserved}
-    assert reasons == {"HEAVY": DEMAND_ABOVE_CAPACITY, "BULKY": DEMAND_ABOVE_CAPACITY, "BACKWARDS": WINDOW_EMPTY,
-                       "TOO_EARLY": WINDOW_UNREACHABLE, "TOO_FAR": CANNOT_RETURN}
+    assert reasons == {
+        "HEAVY": DEMAND_ABOVE_CAPACITY,
+        "BULKY": DEMAND_ABOVE_CAPACITY,
+        "BACKWARDS": WINDOW_EMPTY,
+        "TOO_EARLY": WINDOW_UNREACHABLE,
+        "TOO_FAR": CANNOT_RETURN,
+    }
     heavy = next(u for u in result.unserved if u.stop_id == "HEAVY")
     assert "3500" in heavy.reason and "3000" in heavy.reason
     too_early = next(u for u in result.unserved if u.stop_id == "TOO_EARLY")
@@ -191,26 +224,51 @@ def test_impossible_stops_are_reported_and_the_rest_served():
 def test_fleet_too_small_leaves_stops_out_with_reason_or_reports_infeasible():
     stops = [Stop(f"S{i}", Point(x=1000.0 * (i + 1), y=0.0), weight=6) for i in range(3)]
     fleet = [VehicleType("van", "DC", count=1, capacity_weight=10)]
-    result = solve(RoutingProblem([Depot("DC", Point(x=0.0, y=0.0))], stops, fleet), seconds=10, max_iterations=200)
+    result = solve(
+        RoutingProblem([Depot("DC", Point(x=0.0, y=0.0))], stops, fleet), seconds=10, max_iterations=200
+    )
     assert result.feasible
     assert sum(len(r.visits) for r in result.routes) == 1
     assert [u.code for u in result.unserved] == [FLEET_EXHAUSTED, FLEET_EXHAUSTED]
-    strict = solve(RoutingProblem([Depot("DC", Point(x=0.0, y=0.0))], stops, fleet, allow_unserved=False),
-                   seconds=10, max_iterations=200)
+    strict = solve(
+        RoutingProblem([Depot("DC", Point(x=0.0, y=0.0))], stops, fleet, allow_unserved=False),
+        seconds=10,
+        max_iterations=200,
+    )
     assert not strict.feasible
     assert sorted(s for r in strict.routes for s in r.stop_ids) == ["S0", "S1", "S2"]
 
 
 def test_multiple_depots_serve_their_own_side():
-    depots = [Depot("WEST", Point(x=0.0, y=0.0), close_time=12 * HOUR),
-              Depot("EAST", Point(x=200_000.0, y=0.0), close_time=12 * HOUR)]
+    depots = [
+        Depot("WEST", Point(x=0.0, y=0.0), close_time=12 * HOUR),
+        Depot("EAST", Point(x=200_000.0, y=0.0), close_time=12 * HOUR),
+    ]
     rng = np.random.default_rng(5)
-    stops = [Stop(f"W{i}", Point(x=float(rng.uniform(-5000, 5000)), y=float(rng.uniform(-5000, 5000))),
-                  weight=100, volume=1, service_time=300) for i in range(8)]
-    stops += [Stop(f"E{i}", Point(x=float(200_000 + rng.uniform(-5000, 5000)), y=float(rng.uniform(-5000, 5000))),
-                   weight=100, volume=1, service_time=300) for i in range(8)]
-    fleet = [VehicleType("w", "WEST", count=2, capacity_weight=500, capacity_volume=10, max_duration=12 * HOUR),
-             VehicleType("e", "EAST", count=2, capacity_weight=500, capacity_volume=10, max_duration=12 * HOUR)]
+    stops = [
+        Stop(
+            f"W{i}",
+            Point(x=float(rng.uniform(-5000, 5000)), y=float(rng.uniform(-5000, 5000))),
+            weight=100,
+            volume=1,
+            service_time=300,
+        )
+        for i in range(8)
+    ]
+    stops += [
+        Stop(
+            f"E{i}",
+            Point(x=float(200_000 + rng.uniform(-5000, 5000)), y=float(rng.uniform(-5000, 5000))),
+            weight=100,
+            volume=1,
+            service_time=300,
+        )
+        for i in range(8)
+    ]
+    fleet = [
+        VehicleType("w", "WEST", count=2, capacity_weight=500, capacity_volume=10, max_duration=12 * HOUR),
+        VehicleType("e", "EAST", count=2, capacity_weight=500, capacity_volume=10, max_duration=12 * HOUR),
+    ]
     problem = RoutingProblem(depots, stops, fleet)
     result = solve(problem, seconds=10, seed=0, max_iterations=300)
     assert result.feasible and result.complete
@@ -237,8 +295,7 @@ def test_bad_input_names_each_field():
 
 
 def test_points_are_required_without_a_matrix():
-    problem = RoutingProblem([Depot("DC", Point(lat=31.2, lon=121.5))], [Stop("A")],
-                             [VehicleType("v", "DC")])
+    problem = RoutingProblem([Depot("DC", Point(lat=31.2, lon=121.5))], [Stop("A")], [VehicleType("v", "DC")])
     with pytest.raises(Invalid) as caught:
         solve(problem, seconds=0.1)
     assert "needs lat/lon" in caught.value.errors[0].reason
@@ -248,8 +305,10 @@ def test_engine_stays_pure():
     import subprocess
     import sys
 
-    code = ("import sys, qudao.engines.routing, qudao.engines.routing.vrplib_io; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'fastapi') "
-            "or m in ('qudao.db', 'qudao.api', 'qudao.catalog', 'qudao.auth')]; print(bad)")
+    code = (
+        "import sys, qudao.engines.routing, qudao.engines.routing.vrplib_io; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'fastapi') "
+        "or m in ('qudao.db', 'qudao.api', 'qudao.catalog', 'qudao.auth')]; print(bad)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

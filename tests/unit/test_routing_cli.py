@@ -51,8 +51,15 @@ VRPTW_ROWS = [
 
 
 def _vrptw_text() -> str:
-    lines = ["NAME : tw-7", "TYPE : VRPTW", f"DIMENSION : {len(VRPTW_ROWS)}", "VEHICLES : 4", "CAPACITY : 60",
-             "EDGE_WEIGHT_TYPE : EUC_2D", "NODE_COORD_SECTION"]
+    lines = [
+        "NAME : tw-7",
+        "TYPE : VRPTW",
+        f"DIMENSION : {len(VRPTW_ROWS)}",
+        "VEHICLES : 4",
+        "CAPACITY : 60",
+        "EDGE_WEIGHT_TYPE : EUC_2D",
+        "NODE_COORD_SECTION",
+    ]
     lines += [f"{r[0]} {r[1]} {r[2]}" for r in VRPTW_ROWS]
     lines += ["DEMAND_SECTION"] + [f"{r[0]} {r[3]}" for r in VRPTW_ROWS]
     lines += ["TIME_WINDOW_SECTION"] + [f"{r[0]} {r[4]} {r[5]}" for r in VRPTW_ROWS]
@@ -65,8 +72,22 @@ def _run(tmp_path, text: str, *extra: str) -> tuple[int, dict | None, str]:
     instance = tmp_path / "instance.vrp"
     instance.write_text(text)
     out = tmp_path / "routes.json"
-    result = CliRunner().invoke(app, ["route", "solve", "--vrplib", str(instance), "--seconds", "10",
-                                      "--max-iterations", "300", "--output", str(out), *extra])
+    result = CliRunner().invoke(
+        app,
+        [
+            "route",
+            "solve",
+            "--vrplib",
+            str(instance),
+            "--seconds",
+            "10",
+            "--max-iterations",
+            "300",
+            "--output",
+            str(out),
+            *extra,
+        ],
+    )
     answer = json.loads(out.read_text()) if out.exists() else None
     return result.exit_code, answer, " ".join(result.output.split())  # rich wraps long lines
 
@@ -76,7 +97,8 @@ def test_cvrp_file_solved_and_written_as_specified(tmp_path):
     assert code == 0, output
     assert list(answer) == ["cost", "routes", "feasible"]
     assert answer["feasible"] is True
-    # each pair fills one vehicle; by hand: 10 + 5 + nint(11.18) = 26 twice, 12 + nint(3.16) + nint(13.34) = 28
+    # each pair fills one vehicle; by hand: 10 + 5 + nint(11.18) = 26 twice,
+    # and 12 + nint(3.16) + nint(13.34) = 28
     assert answer["cost"] == 80 and isinstance(answer["cost"], int)
     assert sorted(sorted(r) for r in answer["routes"]) == [[1, 2], [3, 4], [5, 6]]
     assert "cost 80 with 3 route(s), feasible" in output
@@ -115,7 +137,9 @@ def test_time_windows_and_service_times_are_kept(tmp_path):
 
 
 def test_unservable_client_is_reported_and_marked_infeasible(tmp_path):
-    text = _vrptw_text().replace("3 0 60\n", "3 0 1\n")  # client 2 (node 3) closes before anyone can get there
+    text = _vrptw_text().replace(
+        "3 0 60\n", "3 0 1\n"
+    )  # client 2 (node 3) closes before anyone can get there
     code, answer, output = _run(tmp_path, text)
     assert code == 0
     assert answer["feasible"] is False
@@ -125,8 +149,17 @@ def test_unservable_client_is_reported_and_marked_infeasible(tmp_path):
 
 
 def test_solomon_file_reads_like_the_vrplib_one(tmp_path):
-    header = ["tw-7", "", "VEHICLE", "NUMBER     CAPACITY", "  4         60", "", "CUSTOMER",
-              "CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME", ""]
+    header = [
+        "tw-7",
+        "",
+        "VEHICLE",
+        "NUMBER     CAPACITY",
+        "  4         60",
+        "",
+        "CUSTOMER",
+        "CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME",
+        "",
+    ]
     rows = [f"{r[0] - 1:5d} {r[1]:8d} {r[2]:8d} {r[3]:8d} {r[4]:8d} {r[5]:8d} {r[6]:8d}" for r in VRPTW_ROWS]
     code, solomon, output = _run(tmp_path, "\n".join(header + rows) + "\n", "--round", "dimacs")
     assert code == 0, output
@@ -149,13 +182,41 @@ def test_bad_files_give_a_clear_error_not_a_traceback(tmp_path):
 
 
 def test_two_depots_keep_vrplib_node_numbers(tmp_path):
-    text = "\n".join([
-        "NAME : two-depots", "TYPE : CVRP", "DIMENSION : 6", "VEHICLES : 2", "CAPACITY : 10",
-        "EDGE_WEIGHT_TYPE : EUC_2D",
-        "NODE_COORD_SECTION", "1 0 0", "2 100 0", "3 3 4", "4 -3 4", "5 104 3", "6 96 3",
-        "DEMAND_SECTION", "1 0", "2 0", "3 5", "4 5", "5 5", "6 5",
-        "VEHICLES_DEPOT_SECTION", "1 1", "2 2",
-        "DEPOT_SECTION", "1", "2", "-1", "EOF"]) + "\n"
+    text = (
+        "\n".join(
+            [
+                "NAME : two-depots",
+                "TYPE : CVRP",
+                "DIMENSION : 6",
+                "VEHICLES : 2",
+                "CAPACITY : 10",
+                "EDGE_WEIGHT_TYPE : EUC_2D",
+                "NODE_COORD_SECTION",
+                "1 0 0",
+                "2 100 0",
+                "3 3 4",
+                "4 -3 4",
+                "5 104 3",
+                "6 96 3",
+                "DEMAND_SECTION",
+                "1 0",
+                "2 0",
+                "3 5",
+                "4 5",
+                "5 5",
+                "6 5",
+                "VEHICLES_DEPOT_SECTION",
+                "1 1",
+                "2 2",
+                "DEPOT_SECTION",
+                "1",
+                "2",
+                "-1",
+                "EOF",
+            ]
+        )
+        + "\n"
+    )
     code, answer, output = _run(tmp_path, text)
     assert code == 0, output
     assert answer["feasible"] is True

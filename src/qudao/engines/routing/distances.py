@@ -36,7 +36,9 @@ def euclidean_matrix(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
 
 
-def road_distance_matrix(lat: np.ndarray, lon: np.ndarray, road_factor: float = DEFAULT_ROAD_FACTOR) -> np.ndarray:
+def road_distance_matrix(
+    lat: np.ndarray, lon: np.ndarray, road_factor: float = DEFAULT_ROAD_FACTOR
+) -> np.ndarray:
     """Estimated road distances in whole metres: haversine times the road factor, rounded."""
     return np.rint(haversine_matrix(lat, lon) * road_factor).astype(np.int64)
 

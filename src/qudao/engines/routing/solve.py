@@ -60,8 +60,11 @@ def validate(problem: RoutingProblem) -> None:
         bad("depots", "at least one depot is required")
     if not problem.vehicle_types:
         bad("vehicle_types", "at least one vehicle type is required")
-    for kind, items in (("depots", problem.depots), ("stops", problem.stops),
-                        ("vehicle_types", problem.vehicle_types)):
+    for kind, items in (
+        ("depots", problem.depots),
+        ("stops", problem.stops),
+        ("vehicle_types", problem.vehicle_types),
+    ):
         seen: set[str] = set()
         for i, item in enumerate(items):
             if item.id in seen:
@@ -184,12 +187,18 @@ def _vehicle_arrays(problem: RoutingProblem, total_weight: int, total_volume: in
     return {
         "depot": depot,
         "open": np.array([problem.depots[i].open_time for i in depot], dtype=np.int64),
-        "close": np.array([NO_LIMIT if problem.depots[i].close_time is None else problem.depots[i].close_time
-                           for i in depot], dtype=np.int64),
+        "close": np.array(
+            [
+                NO_LIMIT if problem.depots[i].close_time is None else problem.depots[i].close_time
+                for i in depot
+            ],
+            dtype=np.int64,
+        ),
         "weight": np.array([cap(v.capacity_weight, total_weight) for v in types], dtype=np.int64),
         "volume": np.array([cap(v.capacity_volume, total_volume) for v in types], dtype=np.int64),
-        "max_duration": np.array([NO_LIMIT if v.max_duration is None else v.max_duration for v in types],
-                                 dtype=np.int64),
+        "max_duration": np.array(
+            [NO_LIMIT if v.max_duration is None else v.max_duration for v in types], dtype=np.int64
+        ),
         "usable": np.array([v.count > 0 for v in types], dtype=bool),
     }
 
@@ -207,12 +216,18 @@ def precheck(problem: RoutingProblem, matrices: _Matrices) -> list[UnservedStop]
     v = _vehicle_arrays(problem, int(s["weight"].sum()), int(s["volume"].sum()))
     nd = len(problem.depots)
     stop_nodes = np.arange(nd, nd + len(problem.stops))
-    out_t = np.stack([matrices.times[p][d, stop_nodes] for p, d in zip(matrices.profile_of_type, v["depot"],
-                                                                       strict=True)])
-    back_t = np.stack([matrices.times[p][stop_nodes, d] for p, d in zip(matrices.profile_of_type, v["depot"],
-                                                                        strict=True)])
+    out_t = np.stack(
+        [matrices.times[p][d, stop_nodes] for p, d in zip(matrices.profile_of_type, v["depot"], strict=True)]
+    )
+    back_t = np.stack(
+        [matrices.times[p][stop_nodes, d] for p, d in zip(matrices.profile_of_type, v["depot"], strict=True)]
+    )
     usable = v["usable"][:, None]
-    cap_ok = usable & (s["weight"][None, :] <= v["weight"][:, None]) & (s["volume"][None, :] <= v["volume"][:, None])
+    cap_ok = (
+        usable
+        & (s["weight"][None, :] <= v["weight"][:, None])
+        & (s["volume"][None, :] <= v["volume"][:, None])
+    )
     arrive = v["open"][:, None] + out_t
     reach_ok = arrive <= s["end"][None, :]
     service_start = np.maximum(arrive, s["start"][None, :])
@@ -225,27 +240,45 @@ def precheck(problem: RoutingProblem, matrices: _Matrices) -> list[UnservedStop]
     for j, stop in enumerate(problem.stops):
         opens, closes = _fmt_time(int(s["start"][j]), clock), _fmt_time(int(s["end"][j]), clock)
         if s["end"][j] < s["start"][j]:
-            unserved.append(UnservedStop(stop.id, WINDOW_EMPTY, f"time window {opens}-{closes} closes before it opens"))
+            unserved.append(
+                UnservedStop(stop.id, WINDOW_EMPTY, f"time window {opens}-{closes} closes before it opens")
+            )
         elif not cap_ok[:, j].any():
             best_w = v["weight"][v["usable"]].max() / LOAD_SCALE
             best_v = v["volume"][v["usable"]].max() / LOAD_SCALE
-            unserved.append(UnservedStop(stop.id, DEMAND_ABOVE_CAPACITY,
-                                         f"demand (weight {stop.weight:g}, volume {stop.volume:g}) is above the "
-                                         f"capacity of every vehicle (largest: weight {best_w:g}, volume {best_v:g})"))
+            unserved.append(
+                UnservedStop(
+                    stop.id,
+                    DEMAND_ABOVE_CAPACITY,
+                    f"demand (weight {stop.weight:g}, volume {stop.volume:g}) is above the "
+                    f"capacity of every vehicle (largest: weight {best_w:g}, volume {best_v:g})",
+                )
+            )
         elif not (cap_ok[:, j] & reach_ok[:, j]).any():
             earliest = int(arrive[cap_ok[:, j], j].min())
-            unserved.append(UnservedStop(stop.id, WINDOW_UNREACHABLE,
-                                         f"time window closes at {closes}, before the earliest "
-                                         f"possible arrival {_fmt_time(earliest, clock)} from any depot"))
+            unserved.append(
+                UnservedStop(
+                    stop.id,
+                    WINDOW_UNREACHABLE,
+                    f"time window closes at {closes}, before the earliest "
+                    f"possible arrival {_fmt_time(earliest, clock)} from any depot",
+                )
+            )
         elif not (cap_ok[:, j] & reach_ok[:, j] & return_ok[:, j]).any():
-            unserved.append(UnservedStop(stop.id, CANNOT_RETURN,
-                                         "a vehicle serving it cannot be back at its depot before closing "
-                                         "or within its maximum route duration"))
+            unserved.append(
+                UnservedStop(
+                    stop.id,
+                    CANNOT_RETURN,
+                    "a vehicle serving it cannot be back at its depot before closing "
+                    "or within its maximum route duration",
+                )
+            )
     return unserved
 
 
-def solve(problem: RoutingProblem, seconds: float = 10.0, seed: int = 0,
-          max_iterations: int | None = None) -> RoutingResult:
+def solve(
+    problem: RoutingProblem, seconds: float = 10.0, seed: int = 0, max_iterations: int | None = None
+) -> RoutingResult:
     """Plan routes for ``problem`` within ``seconds`` of search (and at most ``max_iterations``).
 
     The same seed and iteration limit give the same plan whatever the machine's load; a time limit alone
@@ -276,9 +309,14 @@ def solve(problem: RoutingProblem, seconds: float = 10.0, seed: int = 0,
     for activity in best.unplanned():
         if activity.is_client():
             stop = problem.stops[kept[activity.idx]]
-            unserved.append(UnservedStop(stop.id, FLEET_EXHAUSTED,
-                                         "the fleet has no room left for it (vehicles, capacity or hours) "
-                                         "alongside the other stops"))
+            unserved.append(
+                UnservedStop(
+                    stop.id,
+                    FLEET_EXHAUSTED,
+                    "the fleet has no room left for it (vehicles, capacity or hours) "
+                    "alongside the other stops",
+                )
+            )
     return RoutingResult(
         routes=routes,
         unserved=unserved,
@@ -307,9 +345,15 @@ def _problem_data(problem: RoutingProblem, matrices: _Matrices, kept: list[int])
 
     locations = [pyvrp.Location(*point_xy(d.point), name=d.id) for d in problem.depots]
     locations += [pyvrp.Location(*point_xy(problem.stops[j].point), name=problem.stops[j].id) for j in kept]
-    depots = [pyvrp.Depot(location=i, tw_early=int(d.open_time),
-                          tw_late=NO_LIMIT if d.close_time is None else int(d.close_time), name=d.id)
-              for i, d in enumerate(problem.depots)]
+    depots = [
+        pyvrp.Depot(
+            location=i,
+            tw_early=int(d.open_time),
+            tw_late=NO_LIMIT if d.close_time is None else int(d.close_time),
+            name=d.id,
+        )
+        for i, d in enumerate(problem.depots)
+    ]
 
     # A prize above the most that dropping one stop could save: a vehicle's fixed cost plus the
     # costliest way in and out of the stop. Only used when stops may go unserved.
@@ -320,16 +364,18 @@ def _problem_data(problem: RoutingProblem, matrices: _Matrices, kept: list[int])
     for pos, j in enumerate(kept):
         stop = problem.stops[j]
         prize = int(4 * (max_fixed + max_unit * int(detour[nd + pos])) + 1) if problem.allow_unserved else 0
-        clients.append(pyvrp.Client(
-            location=nd + pos,
-            delivery=[int(s["weight"][j]), int(s["volume"][j])],
-            service_duration=int(s["service"][j]),
-            tw_early=int(s["start"][j]),
-            tw_late=int(s["end"][j]),
-            prize=prize,
-            required=not problem.allow_unserved,
-            name=stop.id,
-        ))
+        clients.append(
+            pyvrp.Client(
+                location=nd + pos,
+                delivery=[int(s["weight"][j]), int(s["volume"][j])],
+                service_duration=int(s["service"][j]),
+                tw_early=int(s["start"][j]),
+                tw_late=int(s["end"][j]),
+                prize=prize,
+                required=not problem.allow_unserved,
+                name=stop.id,
+            )
+        )
     vehicle_types = [
         pyvrp.VehicleType(
             num_available=vt.count,
@@ -350,12 +396,23 @@ def _problem_data(problem: RoutingProblem, matrices: _Matrices, kept: list[int])
     profiles_used = sorted({vt.profile for vt in vehicle_types})
     remap = {p: k for k, p in enumerate(profiles_used)}
     vehicle_types = [vt.replace(profile=remap[vt.profile]) for vt in vehicle_types]
-    return pyvrp.ProblemData(locations, clients, depots, vehicle_types,
-                             [distance] * len(profiles_used), [times[p] for p in profiles_used])
+    return pyvrp.ProblemData(
+        locations,
+        clients,
+        depots,
+        vehicle_types,
+        [distance] * len(profiles_used),
+        [times[p] for p in profiles_used],
+    )
 
 
-def _routes(problem: RoutingProblem, matrices: _Matrices, kept: list[int], data: pyvrp.ProblemData,
-            best: pyvrp.Solution) -> list[Route]:
+def _routes(
+    problem: RoutingProblem,
+    matrices: _Matrices,
+    kept: list[int],
+    data: pyvrp.ProblemData,
+    best: pyvrp.Solution,
+) -> list[Route]:
     nd = len(problem.depots)
     type_index = {vt.id: i for i, vt in enumerate(problem.vehicle_types)}
     used: dict[str, int] = {}
@@ -378,23 +435,33 @@ def _routes(problem: RoutingProblem, matrices: _Matrices, kept: list[int], data:
             arrival = prev_departure + int(time[prev_node, node])
             weight_left -= stop.weight
             volume_left -= stop.volume
-            visits.append(Visit(stop.id, arrival, int(act.start_time), int(act.end_time),
-                                round(weight_left, 6), round(volume_left, 6)))
+            visits.append(
+                Visit(
+                    stop.id,
+                    arrival,
+                    int(act.start_time),
+                    int(act.end_time),
+                    round(weight_left, 6),
+                    round(volume_left, 6),
+                )
+            )
             prev_node, prev_departure = node, int(act.end_time)
         vehicle_index = used.get(vt.id, 0)
         used[vt.id] = vehicle_index + 1
         distance = int(r.distance())
-        routes.append(Route(
-            vehicle_type=vt.id,
-            vehicle_index=vehicle_index,
-            depot_id=problem.depots[int(r.start_depot())].id,
-            visits=visits,
-            start_time=int(schedule[0].end_time),
-            end_time=int(schedule[-1].start_time),
-            distance=distance,
-            duration=int(r.duration()),
-            load_weight=round(load_weight, 6),
-            load_volume=round(load_volume, 6),
-            cost=int(vt.fixed_cost) + int(vt.distance_cost) * distance,
-        ))
+        routes.append(
+            Route(
+                vehicle_type=vt.id,
+                vehicle_index=vehicle_index,
+                depot_id=problem.depots[int(r.start_depot())].id,
+                visits=visits,
+                start_time=int(schedule[0].end_time),
+                end_time=int(schedule[-1].start_time),
+                distance=distance,
+                duration=int(r.duration()),
+                load_weight=round(load_weight, 6),
+                load_volume=round(load_volume, 6),
+                cost=int(vt.fixed_cost) + int(vt.distance_cost) * distance,
+            )
+        )
     return routes

@@ -33,9 +33,20 @@ ROUNDINGS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], int]] = {
 }
 
 #: Instance fields this reader does not model; an instance using them is refused rather than misread.
-UNSUPPORTED = ("backhaul", "linehaul", "pickup_and_delivery", "prize", "release_time", "distance",
-               "vehicles_max_distance", "vehicles_allowed_clients", "vehicles_reload_depot",
-               "mutually_exclusive_group", "vehicles_fixed_cost", "vehicles_unit_distance_cost")
+UNSUPPORTED = (
+    "backhaul",
+    "linehaul",
+    "pickup_and_delivery",
+    "prize",
+    "release_time",
+    "distance",
+    "vehicles_max_distance",
+    "vehicles_allowed_clients",
+    "vehicles_reload_depot",
+    "mutually_exclusive_group",
+    "vehicles_fixed_cost",
+    "vehicles_unit_distance_cost",
+)
 
 
 @dataclass
@@ -72,8 +83,9 @@ def read_vrplib(path: str | Path, rounding: str = "round") -> VrplibInstance:
     return instance_from_dict(data, round_func, scale, default_name=path.stem)
 
 
-def instance_from_dict(data: dict, round_func: Callable[[np.ndarray], np.ndarray], scale: int,
-                       default_name: str = "") -> VrplibInstance:
+def instance_from_dict(
+    data: dict, round_func: Callable[[np.ndarray], np.ndarray], scale: int, default_name: str = ""
+) -> VrplibInstance:
     """Map a parsed vrplib dictionary to a :class:`RoutingProblem` (nodes keep their VRPLIB numbers)."""
     for key in UNSUPPORTED:
         if key in data:
@@ -112,12 +124,18 @@ def instance_from_dict(data: dict, round_func: Callable[[np.ndarray], np.ndarray
 
     vehicles = int(data.get("vehicles", len(clients)))
     capacity = data.get("capacity")
-    capacities = (np.full(vehicles, -1.0) if capacity is None
-                  else np.broadcast_to(np.asarray(capacity, dtype=float), (vehicles,)))
+    capacities = (
+        np.full(vehicles, -1.0)
+        if capacity is None
+        else np.broadcast_to(np.asarray(capacity, dtype=float), (vehicles,))
+    )
     vehicle_depot = np.asarray(data.get("vehicles_depot", np.full(vehicles, depots[0] + 1)), dtype=int) - 1
     max_duration = data.get("vehicles_max_duration")
-    durations = (np.full(vehicles, -1) if max_duration is None
-                 else round_func(np.broadcast_to(np.asarray(max_duration, dtype=float), (vehicles,))))
+    durations = (
+        np.full(vehicles, -1)
+        if max_duration is None
+        else round_func(np.broadcast_to(np.asarray(max_duration, dtype=float), (vehicles,)))
+    )
     groups: dict[tuple, int] = {}
     for cap, dep, dur in zip(capacities, vehicle_depot, durations, strict=True):
         if dep not in depots:
@@ -126,19 +144,36 @@ def instance_from_dict(data: dict, round_func: Callable[[np.ndarray], np.ndarray
         groups[key] = groups.get(key, 0) + 1
 
     problem = RoutingProblem(
-        depots=[Depot(str(d), Point(x=float(coords[d, 0]), y=float(coords[d, 1])),
-                      open_time=int(windows[d, 0]) if windows is not None else 0,
-                      close_time=int(windows[d, 1]) if windows is not None else None)
-                for d in depots],
-        stops=[Stop(str(c), Point(x=float(coords[c, 0]), y=float(coords[c, 1])), weight=float(demand[c]),
-                    window_start=int(windows[c, 0]) if windows is not None else None,
-                    window_end=int(windows[c, 1]) if windows is not None else None,
-                    service_time=int(service[c]))
-               for c in clients],
-        vehicle_types=[VehicleType(f"type{k}", depot=str(dep), count=count,
-                                   capacity_weight=None if cap < 0 else cap,
-                                   max_duration=dur if dur >= 0 else None)
-                       for k, ((cap, dep, dur), count) in enumerate(groups.items())],
+        depots=[
+            Depot(
+                str(d),
+                Point(x=float(coords[d, 0]), y=float(coords[d, 1])),
+                open_time=int(windows[d, 0]) if windows is not None else 0,
+                close_time=int(windows[d, 1]) if windows is not None else None,
+            )
+            for d in depots
+        ],
+        stops=[
+            Stop(
+                str(c),
+                Point(x=float(coords[c, 0]), y=float(coords[c, 1])),
+                weight=float(demand[c]),
+                window_start=int(windows[c, 0]) if windows is not None else None,
+                window_end=int(windows[c, 1]) if windows is not None else None,
+                service_time=int(service[c]),
+            )
+            for c in clients
+        ],
+        vehicle_types=[
+            VehicleType(
+                f"type{k}",
+                depot=str(dep),
+                count=count,
+                capacity_weight=None if cap < 0 else cap,
+                max_duration=dur if dur >= 0 else None,
+            )
+            for k, ((cap, dep, dur), count) in enumerate(groups.items())
+        ],
         distance_matrix=round_func(edge)[np.ix_(order, order)],
         road_factor=1.0,
         allow_unserved=False,
@@ -159,8 +194,13 @@ def result_json(result: RoutingResult, scale: int) -> dict:
     }
 
 
-def solve_vrplib(path: str | Path, seconds: float = 10.0, rounding: str = "round", seed: int = 0,
-                 max_iterations: int | None = None) -> tuple[dict, RoutingResult]:
+def solve_vrplib(
+    path: str | Path,
+    seconds: float = 10.0,
+    rounding: str = "round",
+    seed: int = 0,
+    max_iterations: int | None = None,
+) -> tuple[dict, RoutingResult]:
     """Read, solve and return the JSON-ready answer together with the full result."""
     instance = read_vrplib(path, rounding)
     result = solve(instance.problem, seconds=seconds, seed=seed, max_iterations=max_iterations)
