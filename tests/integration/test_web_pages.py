@@ -26,6 +26,11 @@ def log_in(client: TestClient, username: str, password: str = factories.PASSWORD
     assert response.status_code == 303, response.text
 
 
+def sign_in(client: TestClient, settings, user) -> None:  # type: ignore[no-untyped-def]
+    """The session cookie the login form would set (skips the deliberately slow password check)."""
+    client.cookies.set("qudao_session", factories.headers(settings, user)["Authorization"].split()[1])
+
+
 def test_pages_redirect_to_login_when_not_authenticated(client: TestClient) -> None:
     response = client.get("/products?q=tea", follow_redirects=False)
     assert response.status_code == 303
@@ -77,10 +82,10 @@ def test_post_forms_without_a_valid_csrf_token_are_rejected(client: TestClient, 
     assert client.post(f"/products/{product.sku}/archive", data={"csrf_token": token}).status_code == 403
 
 
-def test_form_errors_are_shown_next_to_the_field_they_name(client: TestClient, session) -> None:
+def test_form_errors_are_shown_next_to_the_field_they_name(client: TestClient, session, settings) -> None:
     planner = factories.user(session, "planner")
     product = factories.product(session, list_price=Decimal("10"))
-    log_in(client, planner.username)
+    sign_in(client, settings, planner)
     token = csrf(client, f"/products/{product.sku}/edit")
     body = {"csrf_token": token, "name_zh": product.name_zh, "name_en": product.name_en, "uom": "EA",
             "currency": "CNY", "pack_size": "1", "lifecycle": "active", "standard_cost": "6"}
@@ -100,10 +105,10 @@ def test_form_errors_are_shown_next_to_the_field_they_name(client: TestClient, s
     assert created.status_code == 422 and 'data-error-for="name_zh"' in created.text
 
 
-def test_an_edit_is_saved_by_the_service_and_shown_in_the_audit_trail(client: TestClient, session) -> None:
+def test_an_edit_is_saved_and_shown_in_the_audit_trail(client: TestClient, session, settings) -> None:
     admin = factories.user(session, "admin")
     product = factories.product(session, list_price=Decimal("10"))
-    log_in(client, admin.username)
+    sign_in(client, settings, admin)
     token = csrf(client, f"/products/{product.sku}/edit")
     saved = client.post(f"/products/{product.sku}/edit", follow_redirects=False, data={
         "csrf_token": token, "name_zh": product.name_zh, "name_en": product.name_en, "uom": "EA",
@@ -115,12 +120,12 @@ def test_an_edit_is_saved_by_the_service_and_shown_in_the_audit_trail(client: Te
     assert re.search(r"<code>list_price</code>: 10\.0+ → 12\.50*", detail)
 
 
-def test_partner_users_see_only_their_own_partner_and_locations(client: TestClient, session) -> None:
+def test_partner_users_see_only_their_own_records(client: TestClient, session, settings) -> None:
     mine, other = factories.partner(session), factories.partner(session)
     own_loc = factories.location(session, owner_partner_code=mine.code)
     other_loc = factories.location(session, owner_partner_code=other.code)
     user = factories.user(session, "partner", partner_code=mine.code)
-    log_in(client, user.username)
+    sign_in(client, settings, user)
 
     locations = client.get("/locations").text
     assert own_loc.code in locations and other_loc.code not in locations
@@ -137,10 +142,10 @@ def test_partner_users_see_only_their_own_partner_and_locations(client: TestClie
     assert "/users" not in client.get("/").text
 
 
-def test_language_comes_from_the_browser_then_from_the_switch(client: TestClient, session) -> None:
+def test_language_comes_from_the_browser_then_from_the_switch(client: TestClient, session, settings) -> None:
     admin = factories.user(session, "admin")
     product = factories.product(session, name_zh="乌龙茶", name_en="Oolong tea")
-    log_in(client, admin.username)
+    sign_in(client, settings, admin)
     zh = client.get("/products", headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}).text
     assert '<html lang="zh-CN"' in zh and "商品编码" in zh and "乌龙茶" in zh and "Oolong tea" not in zh
     en = client.get("/products", headers={"Accept-Language": "en-GB,en;q=0.9"}).text
@@ -151,10 +156,10 @@ def test_language_comes_from_the_browser_then_from_the_switch(client: TestClient
     assert '<html lang="zh-CN"' in page and "标价" in page
 
 
-def test_create_and_archive_through_the_forms(client: TestClient, session) -> None:
+def test_create_and_archive_through_the_forms(client: TestClient, session, settings) -> None:
     planner = factories.user(session, "planner")
     parent = factories.category(session)
-    log_in(client, planner.username)
+    sign_in(client, settings, planner)
     token = csrf(client, "/categories/new")
     created = client.post("/categories/new", follow_redirects=False, data={
         "csrf_token": token, "code": "SNACK", "name_zh": "零食", "name_en": "Snacks",
@@ -177,17 +182,17 @@ def test_create_and_archive_through_the_forms(client: TestClient, session) -> No
     assert refused.status_code == 409 and "still holds active products" in refused.text
 
 
-def test_admin_lists_users_and_others_may_not(client: TestClient, session) -> None:
+def test_admin_lists_users_and_others_may_not(client: TestClient, session, settings) -> None:
     admin = factories.user(session, "admin")
     viewer = factories.user(session, "viewer")
     session.flush()  # the audit row of the last change is still pending in the test's session
-    log_in(client, admin.username)
+    sign_in(client, settings, admin)
     users = client.get("/users")
     assert users.status_code == 200 and viewer.username in users.text
     audit = client.get("/audit", params={"entity": "users"})
     assert audit.status_code == 200 and f"Users #{viewer.id}" in audit.text
     client.cookies.clear()
-    log_in(client, viewer.username)
+    sign_in(client, settings, viewer)
     assert client.get("/users").status_code == 403
     assert 'data-testid="new"' not in client.get("/products").text  # viewers cannot write the catalogue
 
@@ -195,3 +200,14 @@ def test_admin_lists_users_and_others_may_not(client: TestClient, session) -> No
 def test_pages_are_not_in_the_openapi_schema(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
     assert all(path.startswith("/api/") for path in paths)
+
+
+def test_nul_characters_are_refused_naming_the_field(client: TestClient, session, settings) -> None:
+    admin = factories.user(session, "admin")
+    product = factories.product(session)
+    sign_in(client, settings, admin)
+    search = client.get("/products", params={"q": "tea\x00"})
+    assert search.status_code == 422 and "q: must not contain NUL characters" in search.text
+    token = csrf(client, f"/products/{product.sku}/edit")
+    edit = client.post(f"/products/{product.sku}/edit", data={"csrf_token": token, "name_zh": "茶\x00"})
+    assert edit.status_code == 422 and "name_zh: must not contain NUL characters" in edit.text

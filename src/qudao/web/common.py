@@ -24,7 +24,7 @@ from qudao.api.deps import SessionDep, SettingsDep
 from qudao.auth import service as auth_service
 from qudao.auth.permissions import can
 from qudao.common.actor import Actor
-from qudao.errors import Forbidden, QudaoError, Unauthorized
+from qudao.errors import Forbidden, QudaoError, Unauthorized, invalid
 from qudao.web.forms import decimal_text
 from qudao.web.i18n import LANGUAGES, request_language, translate
 
@@ -34,6 +34,9 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
+
+SECURITY_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+                    "Referrer-Policy": "same-origin", "Cache-Control": "no-store"}
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
@@ -101,9 +104,19 @@ def csrf_token(request: Request) -> str:
     return hmac.new(secret, b"csrf:" + _csrf_nonce(request).encode(), hashlib.sha256).hexdigest()
 
 
+def reject_nul(request: Request) -> None:
+    """PostgreSQL cannot store a NUL character: name the parameter instead of failing later."""
+    for name, value in [*request.query_params.multi_items(), *request.path_params.items()]:
+        if "\x00" in str(value):
+            raise invalid(name, "must not contain NUL characters")
+
+
 async def check_csrf(request: Request) -> None:
     """Every POST form must echo the token matching its own cookie; a forged cross-site form cannot."""
     form = await request.form()
+    for name, value in form.multi_items():
+        if isinstance(value, str) and "\x00" in value:
+            raise invalid(name, "must not contain NUL characters")
     sent = str(form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or "")
     nonce = request.cookies.get(CSRF_COOKIE)
     if not nonce:
@@ -170,6 +183,7 @@ def render(
         response.set_cookie(CSRF_COOKIE, request.state.csrf_nonce, httponly=True, samesite="lax",
                             secure=request.url.scheme == "https", path="/")
     response.headers["Vary"] = "HX-Request, Cookie, Accept-Language"
+    response.headers.update(SECURITY_HEADERS)
     return response
 
 

@@ -18,7 +18,7 @@ from qudao.auth.permissions import can
 from qudao.common.actor import Actor
 from qudao.common.listing import ListParams
 from qudao.errors import QudaoError
-from qudao.web.common import PageActor, PageRoute, check_csrf, is_htmx, render
+from qudao.web.common import PageActor, PageRoute, check_csrf, is_htmx, reject_nul, render
 from qudao.web.forms import FormField, FormState, current_values, error_state, read_form
 from qudao.web.resources import REF_LOADERS, RESOURCES, Refs, Resource
 
@@ -147,7 +147,7 @@ def install_resource(router: APIRouter, res: Resource) -> None:
 
 
 def router() -> APIRouter:
-    pages = APIRouter(route_class=PageRoute, include_in_schema=False)
+    pages = APIRouter(route_class=PageRoute, include_in_schema=False, dependencies=[Depends(reject_nul)])
     for res in RESOURCES.values():
         install_resource(pages, res)
     return pages

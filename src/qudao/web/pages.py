@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -21,6 +21,7 @@ from qudao.web.common import (
     PageActor,
     PageRoute,
     local_path,
+    reject_nul,
     render,
 )
 from qudao.web.i18n import LANG_COOKIE, LANGUAGES, request_language, translate
@@ -31,7 +32,7 @@ LANG_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 def shell_router() -> APIRouter:
-    router = APIRouter(route_class=PageRoute, include_in_schema=False)
+    router = APIRouter(route_class=PageRoute, include_in_schema=False, dependencies=[Depends(reject_nul)])
 
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request, actor: PageActor) -> HTMLResponse:
