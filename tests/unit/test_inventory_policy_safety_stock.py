@@ -123,6 +123,13 @@ def test_zero_sigma_gets_zero_safety_stock_and_vectorised_matches_scalar():
     assert fr[1] == 0.0 and np.all(np.isfinite(fr))
 
 
+def test_fill_rate_items_without_demand_need_no_stock():
+    """A planning run mixes live and dead items: zero demand (EOQ 0) gets SS = 0 instead of an error."""
+    ps = protection_stock([100, 0], [20, 5], 4, 0.98, kind=FILL_RATE, order_quantity=[500, 0])
+    assert ps.safety_stock[1] == 0.0 and ps.safety_factor[1] == 0.0
+    assert ps.safety_stock[0] == pytest.approx(40 * fill_rate_factor(0.98, 500, 40))
+
+
 def test_bad_service_level_names_item():
     """Issue 5: a service level outside (0, 1) gives a clear message naming the item."""
     with pytest.raises(PolicyInputError, match=r"service_level\[3\]=1.2 must be in \(0, 1\)") as err:
@@ -135,6 +142,8 @@ def test_bad_service_level_names_item():
         safety_stock(10, 2, [3, -1], 0.9)
     with pytest.raises(PolicyInputError, match="order_quantity"):
         safety_stock(10, 2, 3, 0.9, kind=FILL_RATE)
+    with pytest.raises(PolicyInputError, match=r"order_quantity\[2\]=0.0 must be > 0 for an item"):
+        safety_stock([10, 0, 5], 2, 3, 0.9, kind=FILL_RATE, order_quantity=[50, 0, 0])
     with pytest.raises(PolicyInputError, match="kind"):
         safety_stock(10, 2, 3, 0.9, kind="type3")
     with pytest.raises(PolicyInputError, match="do not broadcast"):

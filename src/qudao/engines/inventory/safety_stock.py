@@ -102,7 +102,7 @@ def protection_stock(
     kind="cycle": service_level is the cycle service level (type 1). kind="fill_rate": service_level is the
     fill rate (type 2); the demand per replenishment cycle is ``order_quantity`` when given (continuous
     review, (s, Q)) else demand_mean * review_period (periodic review, (R, S)). Items with zero sigma get
-    zero safety stock.
+    zero safety stock, and so do items without demand when a fill rate is asked (their factor is 0).
     """
     d = nonnegative("demand_mean", demand_mean)
     sd = nonnegative("demand_std", demand_std)
@@ -114,11 +114,9 @@ def protection_stock(
                  service_level=level)
     if kind == FILL_RATE:
         if order_quantity is None:
-            cyc = d * r
-            _reject_zero_cycle(cyc, "demand_mean * review_period",
-                               "fill rate needs order_quantity (continuous review) or review_period > 0")
+            name, cyc = "review_period", d * r
         else:
-            cyc = positive("order_quantity", order_quantity)
+            name, cyc = "order_quantity", nonnegative("order_quantity", order_quantity)
         names["demand_per_cycle"] = cyc
     elif kind != CYCLE:
         raise PolicyInputError("kind", f"must be {CYCLE!r} or {FILL_RATE!r}, got {kind!r}")
@@ -131,17 +129,23 @@ def protection_stock(
         k = special.ndtri(level)
     else:
         cyc = arrays[6]
-        safe_sigma = np.where(sigma > 0, sigma, 1.0)
-        k = np.asarray(inverse_normal_loss(np.maximum(cyc * (1.0 - level) / safe_sigma, 1e-300)))
-    ss = np.where(sigma > 0, k * sigma, 0.0)
+        # An item without demand needs no stock; an item with demand but no cycle quantity is an error.
+        _reject_zero_cycle(name, cyc, d)
+        active = (sigma > 0) & (d > 0)
+        target = np.where(active, cyc * (1.0 - level) / np.where(active, sigma, 1.0), 1.0)
+        k = np.where(active, np.asarray(inverse_normal_loss(target)), 0.0)
+    ss = np.where((sigma > 0) & (d > 0) if kind == FILL_RATE else sigma > 0, k * sigma, 0.0)
     return ProtectionStock(out(k), out(sigma), out(mean), out(ss), out(mean + ss))
 
 
-def _reject_zero_cycle(cyc: np.ndarray, name: str, reason: str) -> None:
-    bad = cyc <= 0
+def _reject_zero_cycle(name: str, cyc: np.ndarray, demand: np.ndarray) -> None:
+    bad = (cyc <= 0) & (demand > 0)
     if bad.any():
-        idx = int(np.flatnonzero(bad)[0])
-        raise PolicyInputError(name, reason, None if cyc.ndim == 0 else idx)
+        idx = None if cyc.ndim == 0 else int(np.flatnonzero(bad.reshape(-1))[0])
+        reason = ("must be > 0 for a fill rate with periodic review (or pass order_quantity)"
+                  if name == "review_period" else "must be > 0 for an item with demand")
+        value = float(cyc.reshape(-1)[idx or 0])
+        raise PolicyInputError(name, reason, idx, value if name == "order_quantity" else None)
 
 
 def safety_stock(demand_mean, demand_std, lead_time, service_level, **kwargs):
