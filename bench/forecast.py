@@ -33,7 +33,8 @@ def synthetic_demand(n_series: int, days: int = DAYS, seed: int = 20240601) -> p
     weekly = rng.uniform(0.6, 1.5, (n_series, 7))
     weekly /= weekly.mean(axis=1, keepdims=True)
     season = weekly[:, t % 7]
-    yearly = 1 + rng.uniform(0.0, 0.25, (n_series, 1)) * np.sin(2 * np.pi * (t + rng.integers(0, 365, (n_series, 1))) / 365.25)
+    phase = rng.integers(0, 365, (n_series, 1))
+    yearly = 1 + rng.uniform(0.0, 0.25, (n_series, 1)) * np.sin(2 * np.pi * (t + phase) / 365.25)
     slope = rng.uniform(-0.4, 1.0, (n_series, 1)) / days
     trend = np.where((kinds == "trend")[:, None], 1 + slope * t * 2, 1.0)
     mean = np.clip(level * season * yearly * trend, 0.05, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from qudao.cli import db, demo, route, transfer, users
+from qudao.cli import db, demo, forecast, route, transfer, users
 from qudao.cli import inventory as inventory_cli
 from qudao.cli import orders as orders_cli
 from qudao.cli.context import console, settings
@@ -15,6 +15,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(orders_cli.app, name="orders")
 app.add_typer(inventory_cli.app, name="inventory")
 app.add_typer(route.app, name="route")
+app.add_typer(forecast.app, name="forecast")
 app.command("demo")(demo.demo_command)
 app.command("import")(transfer.import_command)
 app.command("export")(transfer.export_command)

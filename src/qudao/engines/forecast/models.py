@@ -6,14 +6,15 @@ than one seasonality is declared), CrostonSBA, TSB and ADIDA (plus IMAPA in the 
 The ``fast`` profile (default) keeps the space small so that thousands of daily series fit in minutes
 (chosen by holding out the last 28 days of the synthetic benchmark set, see bench/forecast.py):
 smooth -> SeasonalNaive, AutoETS, AutoTheta; erratic -> AutoETS, HistoricAverage; intermittent and lumpy ->
-CrostonSBA, TSB, ADIDA, HistoricAverage. Restricted AutoETS (additive error and season, no trend: ``ANA``; Hyndman & Athanasopoulos, *Forecasting:
-Principles and Practice*, 3rd ed., section 8.3) and AutoTheta restricted to the dynamic optimised theta
+CrostonSBA, TSB, ADIDA, HistoricAverage.
+AutoETS is restricted to additive error and season without trend (``ANA``; Hyndman & Athanasopoulos,
+*Forecasting: Principles and Practice*, 3rd ed., chapter 8) and AutoTheta to the dynamic optimised theta
 model (Fiorucci et al., "Models for optimising the theta method", IJF 32(4), 2016, pp. 1151-1161), which
 carries a trend. The ``full`` profile searches AutoETS, AutoTheta and AutoARIMA over their whole spaces.
 Intermittent and lumpy series get the Croston family: Croston with the Syntetos-Boylan correction (SBA;
 Syntetos & Boylan, IJF 21(2), 2005, pp. 303-314), TSB (Teunter, Syntetos & Babai, EJOR 214(3), 2011,
-pp. 606-615; fixed smoothing 0.1/0.1 as in their experiments' low range) and ADIDA (Nikolopoulos et al.,
-JORS 62(3), 2011, pp. 544-554).
+pp. 606-615; fixed smoothing constants 0.1 for size and probability, a low, stable setting) and ADIDA
+(Nikolopoulos et al., JORS 62(3), 2011, pp. 544-554).
 """
 
 from __future__ import annotations

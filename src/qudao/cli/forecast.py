@@ -1,0 +1,80 @@
+"""``qudao forecast file``: forecast a plain long-format CSV (unique_id, ds, y) without a database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from qudao.cli.context import console, fail, settings
+
+app = typer.Typer(help="Demand forecasts.", no_args_is_help=True)
+
+_STEPS = {"validate": 0, "classify": 1, "backtest and forecast": 2, "forecast": 6}
+_TOTAL = 7
+
+
+@app.command("file")
+def forecast_file(
+    input: Path = typer.Option(..., "--input", "-i", help="CSV in long format: unique_id,ds,y"),
+    horizon: int = typer.Option(..., "--horizon", "-h", help="Periods to forecast"),
+    freq: str = typer.Option(..., "--freq", help="pandas frequency alias: D, W, MS, QS, ..."),
+    output: Path = typer.Option(..., "--output", "-o", help="CSV to write"),
+    season_length: int | None = typer.Option(None, help="Override the season length inferred from --freq"),
+    profile: str = typer.Option("fast", help="fast (restricted model spaces) or full (whole spaces, slower)"),
+    duplicates: str = typer.Option("error", help="error, or sum duplicate (unique_id, ds) rows"),
+    negatives: str = typer.Option("error", help="error, or clip negative values to 0"),
+    jobs: int = typer.Option(-1, help="Processes (-1: all cores)"),
+    dask_scheduler: str | None = typer.Option(
+        None, help="Dask scheduler address (default: QUDAO_DASK_SCHEDULER when set)"),
+) -> None:
+    """Forecast every series of INPUT; write unique_id,ds,forecast,lo_80,hi_80,lo_95,hi_95,model."""
+    import pandas as pd
+
+    from qudao.engines.forecast import ForecastInputError, ForecastOptions, run_forecast
+
+    if duplicates not in ("error", "sum"):
+        raise fail(f"--duplicates: must be 'error' or 'sum', got {duplicates!r}")
+    if negatives not in ("error", "clip"):
+        raise fail(f"--negatives: must be 'error' or 'clip', got {negatives!r}")
+    if not input.is_file():
+        raise fail(f"--input: file not found: {input}")
+    try:
+        frame = pd.read_csv(input, dtype=str, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise fail(f"--input: cannot read {input} as CSV: {exc}") from None
+    options = ForecastOptions(profile=profile, duplicates=duplicates, negatives=negatives, n_jobs=jobs,
+                              dask_scheduler=dask_scheduler or settings().dask_scheduler)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("forecasting", total=_TOTAL)
+
+        def tick(step: str, done: int, total: int) -> None:
+            bar.update(task, completed=_STEPS.get(step, 0) + (done if step != "forecast" else 1),
+                       description=f"{step} ({done}/{total})")
+
+        try:
+            result = run_forecast(frame, horizon, freq, season_length, options, progress=tick)
+        except ForecastInputError as exc:
+            raise fail(f"{input}: the forecast cannot run:\n" + "\n".join(f"  - {p}" for p in exc.problems)) \
+                from None
+    out = result.forecast.copy()
+    daily = (out["ds"] == out["ds"].dt.normalize()).all()
+    out["ds"] = out["ds"].dt.strftime("%Y-%m-%d" if daily else "%Y-%m-%dT%H:%M:%S")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    out.to_csv(output, index=False, float_format="%.4f")
+
+    report = result.input_report
+    console.print(f"{report.n_series} series, {len(out)} forecast rows (h={horizon}, freq={freq}, "
+                  f"season length {result.season_length}) -> [bold]{output}[/]")
+    if not report.gaps_filled:
+        console.print(f"no gaps (rule: {report.gap_rule})", highlight=False)
+    for note in result.notes:
+        console.print(note, highlight=False)
+    for uid, count in sorted(report.gaps_filled.items())[:10]:
+        console.print(f"  {uid}: {count} period(s) filled with 0", highlight=False)
+    if len(report.gaps_filled) > 10:
+        console.print(f"  ... and {len(report.gaps_filled) - 10} more series", highlight=False)
+    chosen = result.series["model"].value_counts()
+    console.print("models: " + ", ".join(f"{name} {count}" for name, count in chosen.items()), highlight=False)
