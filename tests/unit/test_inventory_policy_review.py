@@ -75,6 +75,15 @@ def test_rq_hadley_whitin_vectorised():
         assert r.reorder_point[i] == pytest.approx(one.reorder_point, rel=1e-7)
 
 
+def test_rq_hadley_whitin_dead_and_deterministic_items():
+    """In a bulk run: no demand -> Q = 0, r = mu, no cost; no variability -> plain EOQ (Snyder & Shen
+    §3.2: sqrt(2*1000*50/2) = 223.61, cost sqrt(2*50*1000*2) = 447.21) with r = mu."""
+    r = rq_hadley_whitin([0.0, 1000.0], 50, 2, 10, [0.0, 100.0], [0.0, 0.0])
+    assert list(r.order_quantity) == pytest.approx([0.0, 223.607], abs=1e-3)
+    assert list(r.reorder_point) == pytest.approx([0.0, 100.0])
+    assert list(r.annual_cost) == pytest.approx([0.0, 447.214], abs=1e-3)
+
+
 def test_power_approximation_hand_worked():
     """Ehrhardt & Mosier (1984) revised power approximation (Silver, Pyke & Thomas 2017, Ch. 7).
     Hand-worked: mu_R = 10 per period, sigma = sqrt(10) per period, L = 1, R = 1 -> mu = 20,
@@ -93,6 +102,9 @@ def test_power_approximation_small_order_branch():
     pol = ss_power_approximation(10, np.sqrt(10), 1, 2, 1, 19)
     assert pol.order_up_to == pytest.approx(27.356, abs=1e-3)
     assert pol.reorder_level <= pol.order_up_to
+    many = ss_power_approximation([10, 0], [np.sqrt(10), 0], 1, 2, 1, 19)
+    assert many.order_up_to[0] == pytest.approx(27.356, abs=1e-3)
+    assert (many.reorder_level[1], many.order_up_to[1]) == (0.0, 0.0)
 
 
 CASES = [(5, 0, 10, 1, 9), (10, 1, 50, 1, 19), (2, 2, 5, 1, 4), (20, 0, 100, 1, 9), (0.5, 1, 20, 1, 50)]

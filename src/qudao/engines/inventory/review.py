@@ -98,34 +98,40 @@ def rq_hadley_whitin(demand_rate, setup_cost, holding_cost, shortage_cost, lead_
     Start with Q = EOQ; then repeat P(D_L > r) = Q h / (p lambda) and Q = sqrt(2 lambda (K + p n(r)) / h),
     n(r) = sigma G((r - mu) / sigma), until Q settles (Hadley & Whitin 1963, Ch. 4; Nahmias, 6th ed., §5.4,
     the iterative solution of the (Q, R) model). When Q h >= p lambda the shortage cost cannot justify any
-    protection; the tail probability is then capped just below 1 (r far below the mean).
+    protection; the tail probability is then capped just below 1 (r far below the mean). Items without
+    demand get Q = 0 and r = mu; items without variability get the EOQ and r = mu.
     """
-    lam = positive("demand_rate", demand_rate)
+    lam = nonnegative("demand_rate", demand_rate)
     k = nonnegative("setup_cost", setup_cost)
     h = positive("holding_cost", holding_cost)
     p = positive("shortage_cost", shortage_cost)
     mu = nonnegative("lead_time_demand_mean", lead_time_demand_mean)
-    sigma = positive("lead_time_demand_std", lead_time_demand_std)
+    sigma = nonnegative("lead_time_demand_std", lead_time_demand_std)
     lam, k, h, p, mu, sigma = broadcast(demand_rate=lam, setup_cost=k, holding_cost=h, shortage_cost=p,
                                         lead_time_demand_mean=mu, lead_time_demand_std=sigma)
-    q = np.sqrt(2.0 * k * lam / h)
-    q = np.maximum(q, 1e-12)
+    live = lam > 0
+    risky = live & (sigma > 0)
+    lam1 = np.where(live, lam, 1.0)
+    sig = np.where(risky, sigma, 0.0)
+    q = np.maximum(np.sqrt(2.0 * k * lam1 / h), 1e-12)
     it = 0
     for it in range(1, max_iter + 1):  # noqa: B007
-        tail = np.clip(q * h / (p * lam), 1e-15, 1.0 - 1e-12)
+        tail = np.clip(q * h / (p * lam1), 1e-15, 1.0 - 1e-12)
         z = -special.ndtri(tail)
-        n = sigma * (normal_pdf(z) - z * tail)
-        q_new = np.sqrt(2.0 * lam * (k + p * n) / h)
+        n = sig * (normal_pdf(z) - z * tail)
+        q_new = np.maximum(np.sqrt(2.0 * lam1 * (k + p * n) / h), 1e-12)
         done = np.all(np.abs(q_new - q) <= tol * np.maximum(1.0, q_new))
         q = q_new
         if done:
             break
-    tail = np.clip(q * h / (p * lam), 1e-15, 1.0 - 1e-12)
-    z = -special.ndtri(tail)
-    r = mu + z * sigma
-    n = sigma * (normal_pdf(z) - z * tail)
-    cost = h * (q / 2.0 + r - mu) + k * lam / q + p * lam * n / q
-    return RQPolicy(out(q), out(r), out(z), out(n), out(cost), it)
+    tail = np.clip(q * h / (p * lam1), 1e-15, 1.0 - 1e-12)
+    z = np.where(risky, -special.ndtri(tail), 0.0)
+    n = sig * (normal_pdf(z) - z * tail)
+    r = mu + z * sig
+    cost = h * (q / 2.0 + r - mu) + k * lam1 / q + p * lam1 * n / q
+    q = np.where(live, q, 0.0)
+    cost = np.where(live, cost, 0.0)
+    return RQPolicy(out(q), out(r), out(z), out(np.where(live, n, 0.0)), out(cost), it)
 
 
 @dataclass(frozen=True)
@@ -146,8 +152,9 @@ def ss_power_approximation(demand_mean, demand_std, lead_time, setup_cost, holdi
     Q_p = 1.30 mu_R^0.494 (K/h)^0.506 (1 + sigma^2/mu_R^2)^0.116, z = sqrt(Q_p h / (sigma p)),
     s_p = mu + sigma (0.183/z + 1.063 - 2.192 z). If Q_p / mu_R > 1.5: s = s_p, S = s_p + Q_p; otherwise
     with S_0 = mu + k sigma, Phi(k) = p / (p + h): s = min(s_p, S_0), S = min(s_p + Q_p, S_0).
+    Items without demand get s = S = 0.
     """
-    d = positive("demand_mean", demand_mean)
+    d = nonnegative("demand_mean", demand_mean)
     sd = nonnegative("demand_std", demand_std)
     lt = nonnegative("lead_time", lead_time)
     k = nonnegative("setup_cost", setup_cost)
@@ -156,6 +163,8 @@ def ss_power_approximation(demand_mean, demand_std, lead_time, setup_cost, holdi
     r = positive("review_period", review_period)
     d, sd, lt, k, h, p, r = broadcast(demand_mean=d, demand_std=sd, lead_time=lt, setup_cost=k,
                                       holding_cost=h, backorder_cost=p, review_period=r)
+    live = d > 0  # an item without demand never orders: s = S = 0
+    d = np.where(live, d, 1.0)
     mu_r = d * r
     mu = d * (r + lt)
     sigma = sd * np.sqrt(r + lt)
@@ -168,7 +177,7 @@ def ss_power_approximation(demand_mean, demand_std, lead_time, setup_cost, holdi
     small = qp / mu_r <= 1.5
     s = np.where(small, np.minimum(sp, s0), sp)
     big_s = np.where(small, np.minimum(sp + qp, s0), sp + qp)
-    return SSPolicy(out(s), out(big_s))
+    return SSPolicy(out(np.where(live, s, 0.0)), out(np.where(live, big_s, 0.0)))
 
 
 class _PoissonSS:
