@@ -77,6 +77,12 @@ def test_skip_invalid_writes_the_good_rows_and_lists_the_skipped(session, settin
     assert len(trail) == 1 and trail[0].after["created"] == 1 and trail[0].after["skipped_rows"] == [3, 4, 5, 6, 7, 8]
 
 
+def test_gbk_csv_from_chinese_excel_is_read(session, settings) -> None:
+    content = "code,name_zh,name_en\nGBK-1,饮料,Drinks\n".encode("gbk")
+    assert run(session, settings, K.categories, content).created == 1
+    assert session.scalar(select(Category.name_zh).where(Category.code == "GBK-1")) == "饮料"
+
+
 def test_dry_run_reports_without_writing(session, settings) -> None:
     factories.category(session, code="IMPCAT")
     report = run(session, settings, K.products, csv_bytes("sku,name_zh,name_en", "DRY-1,甲,A", "DRY-2,,B"),

@@ -68,7 +68,12 @@ def _csv_rows(content: bytes) -> Iterator[Sequence[Any]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise invalid("file", f"not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
+        # Excel on Chinese Windows saves "CSV" in GBK; GB18030 is its superset.
+        try:
+            text = content.decode("gb18030")
+        except UnicodeDecodeError:
+            raise invalid("file", f"neither UTF-8 nor GB18030 text (byte {exc.start}); save the CSV as UTF-8"
+                          ) from None
     try:
         yield from csv.reader(io.StringIO(text, newline=""))
     except csv.Error as exc:
