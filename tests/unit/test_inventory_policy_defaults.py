@@ -24,6 +24,7 @@ def test_defaults_follow_the_abc_xyz_matrix():
 
 def test_combined_labels_scalar_and_overrides():
     """Planner overrides per class (partial dict or a whole ClassPolicy) replace the defaults."""
+    assert list(policy_defaults(["A", "C"]).service_level) == [0.97, 0.93]  # ABC only: the Y column
     single = policy_defaults("bz")
     assert single.service_level == 0.93 and single.review_period_days == 14.0 and single.policy == "RS"
     d = policy_defaults(np.array(["CZ", "AX", "CZ"]),

@@ -65,7 +65,8 @@ def policy_defaults(abc, xyz=None,
                     overrides: Mapping[str, Mapping | ClassPolicy] | None = None) -> PolicyDefaults:
     """Map class labels to policy defaults, vectorised over items.
 
-    ``abc``: labels "A"/"B"/"C" (with ``xyz`` "X"/"Y"/"Z" alongside) or combined labels such as "AX".
+    ``abc``: labels "A"/"B"/"C" (with ``xyz`` "X"/"Y"/"Z" alongside) or combined labels such as "AX";
+    a bare "A"/"B"/"C" without XYZ class takes the Y column.
     ``overrides``: {class label: ClassPolicy or a dict of the fields to change}, e.g.
     {"CZ": {"service_level": 0.85}}. Unknown labels raise PolicyInputError naming the item index.
     """
@@ -74,6 +75,8 @@ def policy_defaults(abc, xyz=None,
         labels = np.char.add(np.char.upper(np.char.strip(labels)),
                              np.char.upper(np.char.strip(np.asarray(xyz, dtype=str))))
     labels = np.char.upper(np.char.strip(labels))
+    # ABC only (no variability class yet): use the middle, Y, column.
+    labels = np.where(np.isin(labels, ["A", "B", "C"]), np.char.add(labels, "Y"), labels)
     table = dict(DEFAULT_CLASS_POLICIES)
     for label, change in (overrides or {}).items():
         key = str(label).strip().upper()
