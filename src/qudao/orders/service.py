@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from qudao.audit import service as audit
 from qudao.auth.permissions import authorize, can, require_staff
@@ -78,7 +78,9 @@ def get_order(session: Session, actor: Actor, order_id: int) -> SalesOrder:
     scope = visible(actor)
     if scope is not None:
         stmt = stmt.where(scope)
-    order = session.scalar(stmt.execution_options(populate_existing=True))
+    # One round trip for the order, its lines and their allocations.
+    stmt = stmt.options(joinedload(SalesOrder.lines).joinedload(SalesOrderLine.allocations))
+    order = session.scalars(stmt.execution_options(populate_existing=True)).unique().one_or_none()
     if order is None:
         raise NotFound(detail=f"order {order_id} not found")
     return order
@@ -111,7 +113,7 @@ def create_orders(session: Session, actor: Actor, orders: Sequence[OrderCreate],
     authorize(actor, "orders:write")
     ref = _load_reference_data(session, actor, orders)
     errors = ref.errors
-    existing = _existing_by_external(session, orders)
+    existing = _existing_by_external(session, orders, {code: v[0] for code, v in ref.channel.items()})
     now = utcnow()
     prepared: list[dict[str, Any]] = []
     line_rows: list[list[dict[str, Any]]] = []
@@ -154,46 +156,89 @@ def create_orders(session: Session, actor: Actor, orders: Sequence[OrderCreate],
                    status_changed_at=now)
 
     if new_indexes:
-        inserted = session.execute(
-            insert(SalesOrder).returning(SalesOrder.id, sort_by_parameter_order=True),
-            [prepared[i] for i in new_indexes]).scalars().all()
-        all_lines: list[dict[str, Any]] = []
-        for index, order_id in zip(new_indexes, inserted, strict=True):
-            result.order_ids[index] = order_id
-            for line in line_rows[index]:
-                line["order_id"] = order_id
-                all_lines.append(line)
-        session.execute(insert(SalesOrderLine.__table__), all_lines)
-        result.lines = len(all_lines)
-        result.created = len(new_indexes)
-        stock.add_audit(session, actor, "create", [
-            (result.order_ids[i], None, _audit_after(prepared[i], line_rows[i])) for i in new_indexes])
-        stock.add_events(session, actor, [
-            (result.order_ids[i], "created", f"order received via {source} ({len(line_rows[i])} line(s))",
-             {"external_order_id": prepared[i]["external_order_id"]}) for i in new_indexes])
-        held = [i for i in new_indexes if prepared[i].get("credit_hold")]
-        result.on_hold = len(held)
-        stock.add_events(session, actor, [
-            (result.order_ids[i], "on_hold", "on credit hold: open orders plus this one exceed the credit limit",
-             {"reason": "credit"}) for i in held])
-        to_allocate = [result.order_ids[i] for i in new_indexes if not prepared[i].get("credit_hold")]
-        if to_allocate:
-            outcome = stock.allocate(session, actor, stock.order_demands(session, stock.rank(session, to_allocate)))
-            result.allocated_lines = len(outcome.allocated)
-            result.allocated_quantity = outcome.quantity
-            stock.refresh_statuses(session, to_allocate)
-        total_new = sum((Decimal(line["quantity"]) for line in all_lines), ZERO)
-        held_qty = sum((Decimal(line["quantity"]) for i in held for line in line_rows[i]), ZERO)
-        result.backordered_quantity = total_new - held_qty - result.allocated_quantity
+        _book_and_allocate(session, actor, ref, result, new_indexes, prepared, line_rows, source, now)
+    statuses: dict[int, str] = {}
+    missing = sorted({oid for oid in result.order_ids if oid > 0 and oid not in ref.new_status})
+    for chunk in stock._chunks(missing):  # duplicates of orders booked earlier
+        statuses.update(session.execute(select(SalesOrder.id, SalesOrder.status).where(
+            SalesOrder.id.in_(chunk))).all())
+    statuses.update(ref.new_status)
     for index, order_id in enumerate(result.order_ids):
         if order_id < 0:
             result.order_ids[index] = result.order_ids[-order_id - 1]
-    statuses: dict[int, str] = {}
-    for chunk in stock._chunks(sorted(set(result.order_ids))):
-        statuses.update(session.execute(select(SalesOrder.id, SalesOrder.status).where(
-            SalesOrder.id.in_(chunk))).all())
     result.statuses = [statuses.get(oid, "") for oid in result.order_ids]
     return result
+
+
+def _book_and_allocate(session: Session, actor: Actor, ref: _Reference, result: IntakeResult,
+                       new_indexes: list[int], prepared: list[dict[str, Any]], line_rows: list[list[dict[str, Any]]],
+                       source: str, now: Any) -> None:
+    """Bulk-insert the new orders and lines, then allocate them in priority order from what is in
+    memory (no re-reading), and write statuses, events and audit rows in bulk."""
+    inserted = session.execute(insert(SalesOrder).returning(SalesOrder.id, sort_by_parameter_order=True),
+                               [prepared[i] for i in new_indexes]).scalars().all()
+    all_lines: list[dict[str, Any]] = []
+    for index, order_id in zip(new_indexes, inserted, strict=True):
+        result.order_ids[index] = order_id
+        for line in line_rows[index]:
+            line["order_id"] = order_id
+            all_lines.append(line)
+    line_ids = session.execute(insert(SalesOrderLine).returning(SalesOrderLine.id, sort_by_parameter_order=True),
+                               all_lines).scalars().all()
+    for line, line_id in zip(all_lines, line_ids, strict=True):
+        line["id"] = line_id
+    result.lines, result.created = len(all_lines), len(new_indexes)
+    stock.add_audit(session, actor, "create", [
+        (result.order_ids[i], None, _audit_after(prepared[i], line_rows[i])) for i in new_indexes])
+    events: list[tuple[int, str, str, dict[str, Any] | None]] = [
+        (result.order_ids[i], "created", f"order received via {source} ({len(line_rows[i])} line(s))",
+         {"external_order_id": prepared[i]["external_order_id"]}) for i in new_indexes]
+    held = [i for i in new_indexes if prepared[i].get("credit_hold")]
+    result.on_hold = len(held)
+    events += [(result.order_ids[i], "on_hold", "on credit hold: open orders plus this one exceed the credit limit",
+                {"reason": "credit"}) for i in held]
+    for i in new_indexes:
+        ref.new_status[result.order_ids[i]] = prepared[i]["status"]
+    to_allocate = [i for i in new_indexes if not prepared[i].get("credit_hold")]
+    if to_allocate:
+        rules = stock.load_rules(session)
+        default_rule, per_channel = stock.load_policies(session)
+        facts = [engine.OrderFacts(result.order_ids[i], now, ref.partner_tier.get(prepared[i]["partner_id"], "B"),
+                                   prepared[i]["channel_id"], prepared[i]["promised_date"], prepared[i]["rush"])
+                 for i in to_allocate]
+        by_order = {result.order_ids[i]: i for i in to_allocate}
+        demands = []
+        for order_id in engine.rank_orders(facts, rules, now):
+            i = by_order[order_id]
+            lat, lon = ref.location_coords.get(prepared[i]["ship_to_location_id"], (None, None))
+            demands.append(engine.OrderDemand(
+                order_id, [engine.LineDemand(ln["id"], order_id, ln["product_id"], ln["quantity"])
+                           for ln in line_rows[i]],
+                lat, lon, prepared[i]["allow_split"], None, per_channel.get(prepared[i]["channel_id"], default_rule)))
+        outcome = stock.allocate(session, actor, demands, fresh=True)
+        result.allocated_lines = len(outcome.allocated)
+        result.allocated_quantity = outcome.quantity
+        per_order: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for p in outcome.picks:
+            per_order[p.order_id].append({"line_id": p.line_id, "location_id": p.location_id,
+                                          "quantity": str(p.quantity)})
+        events += [stock.allocation_event(oid, "allocated", allocs) for oid, allocs in per_order.items()]
+        changed = {}
+        for i in to_allocate:
+            order_id = result.order_ids[i]
+            wanted = sum((ln["quantity"] for ln in line_rows[i]), ZERO)
+            got = sum((outcome.allocated.get(ln["id"], ZERO) for ln in line_rows[i]), ZERO)
+            status = stock.derive_status(wanted, ZERO, got, wanted - got)
+            if status != prepared[i]["status"]:
+                changed[order_id] = ref.new_status[order_id] = status
+        if changed:
+            session.execute(update(SalesOrder.__table__).where(SalesOrder.__table__.c.id == bindparam("b_id"))
+                            .values(status=bindparam("b_status")),
+                            [{"b_id": k, "b_status": v} for k, v in changed.items()])
+    stock.add_events(session, actor, events)
+    total_new = sum((line["quantity"] for line in all_lines), ZERO)
+    held_qty = sum((line["quantity"] for i in held for line in line_rows[i]), ZERO)
+    result.backordered_quantity = total_new - held_qty - result.allocated_quantity
 
 
 @dataclass
@@ -202,12 +247,39 @@ class _Reference:
     partner: dict[str, tuple[int, bool, str]] = field(default_factory=dict)  # code -> (id, archived, status)
     partner_limit: dict[int, Decimal] = field(default_factory=dict)
     partner_currency: dict[int, str] = field(default_factory=dict)
+    partner_tier: dict[int, str] = field(default_factory=dict)
     location: dict[str, tuple[int, bool]] = field(default_factory=dict)
+    location_coords: dict[int, tuple[float | None, float | None]] = field(default_factory=dict)
+    new_status: dict[int, str] = field(default_factory=dict)
     product: dict[str, Any] = field(default_factory=dict)  # sku -> row
     prices: dict[tuple[int, int], tuple[Decimal, Decimal, Decimal]] = field(default_factory=dict)
     priced_channels: set[int] = field(default_factory=set)
     actor: Actor | None = None
     errors: list[FieldError] = field(default_factory=list)
+
+
+def _expanding(name: str) -> Any:
+    return bindparam(name, expanding=True)
+
+
+# Built once: the hot intake path only binds values (no statement construction per order).
+_CHANNELS = select(Channel.id, Channel.code, Channel.archived_at).where(Channel.code.in_(_expanding("codes")))
+_PARTNER_COLUMNS = (Partner.id, Partner.code, Partner.archived_at, Partner.status, Partner.credit_limit,
+                    Partner.currency, Partner.tier)
+_PARTNERS = select(*_PARTNER_COLUMNS).where(Partner.code.in_(_expanding("codes")))
+_PARTNER_BY_ID = select(*_PARTNER_COLUMNS).where(Partner.id == bindparam("partner_id"))
+_LOCATIONS = select(Location.id, Location.code, Location.archived_at, Location.latitude, Location.longitude).where(
+    Location.code.in_(_expanding("codes")))
+_PRODUCTS = select(Product.id, Product.sku, Product.lifecycle, Product.archived_at, Product.allows_fractional,
+                   Product.list_price).where(Product.sku.in_(_expanding("skus")))
+_PRICE_LISTS = select(PriceList.id, PriceList.channel_id).where(
+    PriceList.channel_id.in_(_expanding("ids")), PriceList.active.is_(True)).order_by(PriceList.id.desc())
+_PRICE_ITEMS = select(PriceListItem.price_list_id, PriceListItem.product_id, PriceListItem.price,
+                      PriceListItem.min_price, PriceListItem.max_price).where(
+    PriceListItem.price_list_id.in_(_expanding("lists")), PriceListItem.product_id.in_(_expanding("products"))
+).order_by(PriceListItem.price_list_id)
+_EXISTING = select(SalesOrder.id, SalesOrder.external_order_id).where(
+    SalesOrder.channel_id == bindparam("channel_id"), SalesOrder.external_order_id.in_(_expanding("externals")))
 
 
 def _load_reference_data(session: Session, actor: Actor, orders: Sequence[OrderCreate]) -> _Reference:
@@ -216,39 +288,32 @@ def _load_reference_data(session: Session, actor: Actor, orders: Sequence[OrderC
     partner_codes = sorted({o.customer_code for o in orders if o.customer_code})
     location_codes = sorted({o.ship_to_code for o in orders})
     skus = sorted({line.sku for o in orders for line in o.lines})
-    channel_stmt = select(Channel.id, Channel.code, Channel.archived_at).where(Channel.code.in_(channel_codes))
-    for r in session.execute(channel_stmt):
+    for r in session.execute(_CHANNELS, {"codes": channel_codes}):
         ref.channel[r.code] = (r.id, r.archived_at is not None)
-    partner_stmt = select(Partner.id, Partner.code, Partner.archived_at, Partner.status, Partner.credit_limit,
-                          Partner.currency)
     partner_rows = []
     for chunk in stock._chunks(partner_codes):
-        partner_rows += session.execute(partner_stmt.where(Partner.code.in_(chunk))).all()
+        partner_rows += session.execute(_PARTNERS, {"codes": list(chunk)}).all()
     if actor.is_partner:
-        partner_rows += session.execute(partner_stmt.where(Partner.id == actor.partner_id)).all()
+        partner_rows += session.execute(_PARTNER_BY_ID, {"partner_id": actor.partner_id}).all()
     for r in partner_rows:
         ref.partner[r.code] = (r.id, r.archived_at is not None, r.status)
         ref.partner_limit[r.id] = Decimal(r.credit_limit or 0)
         ref.partner_currency[r.id] = r.currency
+        ref.partner_tier[r.id] = r.tier
     for chunk in stock._chunks(location_codes):
-        for r in session.execute(select(Location.id, Location.code, Location.archived_at)
-                                 .where(Location.code.in_(chunk))):
+        for r in session.execute(_LOCATIONS, {"codes": list(chunk)}):
             ref.location[r.code] = (r.id, r.archived_at is not None)
+            ref.location_coords[r.id] = (r.latitude, r.longitude)
     for chunk in stock._chunks(skus):
-        for r in session.execute(select(Product.id, Product.sku, Product.lifecycle, Product.archived_at,
-                                        Product.allows_fractional, Product.list_price).where(Product.sku.in_(chunk))):
+        for r in session.execute(_PRODUCTS, {"skus": list(chunk)}):
             ref.product[r.sku] = r
     channel_ids = sorted({v[0] for v in ref.channel.values()})
-    lists = dict(session.execute(select(PriceList.id, PriceList.channel_id).where(
-        PriceList.channel_id.in_(channel_ids), PriceList.active.is_(True)).order_by(PriceList.id.desc())).all())
+    lists = dict(session.execute(_PRICE_LISTS, {"ids": channel_ids}).all()) if channel_ids else {}
     ref.priced_channels = set(lists.values())
     if lists:
         product_ids = [r.id for r in ref.product.values()]
         for chunk in stock._chunks(product_ids):
-            for r in session.execute(select(PriceListItem.price_list_id, PriceListItem.product_id, PriceListItem.price,
-                                            PriceListItem.min_price, PriceListItem.max_price).where(
-                    PriceListItem.price_list_id.in_(list(lists)), PriceListItem.product_id.in_(chunk))
-                    .order_by(PriceListItem.price_list_id)):
+            for r in session.execute(_PRICE_ITEMS, {"lists": list(lists), "products": list(chunk)}):
                 ref.prices[(lists[r.price_list_id], r.product_id)] = (
                     Decimal(r.price), Decimal(r.min_price), Decimal(r.max_price))
     return ref
@@ -332,9 +397,11 @@ def _prepare(ref: _Reference, index: int, data: OrderCreate, errors: list[FieldE
     return order, lines
 
 
-def _existing_by_external(session: Session, orders: Sequence[OrderCreate]) -> dict[tuple[int, str], int]:
-    codes = sorted({o.channel_code for o in orders})
-    channel_ids = dict(session.execute(select(Channel.code, Channel.id).where(Channel.code.in_(codes))).all())
+def _existing_by_external(session: Session, orders: Sequence[OrderCreate],
+                          channel_ids: dict[str, int] | None = None) -> dict[tuple[int, str], int]:
+    if channel_ids is None:
+        codes = sorted({o.channel_code for o in orders})
+        channel_ids = dict(session.execute(select(Channel.code, Channel.id).where(Channel.code.in_(codes))).all())
     wanted: dict[int, set[str]] = defaultdict(set)
     for o in orders:
         if o.channel_code in channel_ids:
@@ -342,8 +409,7 @@ def _existing_by_external(session: Session, orders: Sequence[OrderCreate]) -> di
     found: dict[tuple[int, str], int] = {}
     for channel_id, externals in wanted.items():
         for chunk in stock._chunks(sorted(externals)):
-            for r in session.execute(select(SalesOrder.id, SalesOrder.external_order_id).where(
-                    SalesOrder.channel_id == channel_id, SalesOrder.external_order_id.in_(chunk))):
+            for r in session.execute(_EXISTING, {"channel_id": channel_id, "externals": list(chunk)}):
                 found[(channel_id, r.external_order_id)] = r.id
     return found
 

@@ -50,8 +50,15 @@ def reference(order_id: int) -> str:
 # ---- configuration --------------------------------------------------------------------------------
 
 
+_RULES = select(PriorityRule.kind, PriorityRule.weight, PriorityRule.scores, PriorityRule.horizon_days).where(
+    PriorityRule.active.is_(True))
+_POLICIES = select(AllocationPolicy.channel_id, AllocationPolicy.ship_from_rule)
+_SITES = select(Location.id, Location.priority, Location.latitude, Location.longitude).where(
+    Location.owner_partner_id.is_(None), Location.archived_at.is_(None))
+
+
 def load_rules(session: Session) -> list[engine.PriorityRule]:
-    rows = session.scalars(select(PriorityRule).where(PriorityRule.active.is_(True))).all()
+    rows = session.execute(_RULES).all()
     if not rows:
         return list(engine.DEFAULT_RULES)
     channel_codes = {code for r in rows if r.kind == "channel" for code in (r.scores or {})}
@@ -70,7 +77,7 @@ def load_rules(session: Session) -> list[engine.PriorityRule]:
 def load_policies(session: Session) -> tuple[engine.ShipFromRule, dict[int, engine.ShipFromRule]]:
     default = engine.ShipFromRule.nearest
     per_channel: dict[int, engine.ShipFromRule] = {}
-    for channel_id, rule in session.execute(select(AllocationPolicy.channel_id, AllocationPolicy.ship_from_rule)):
+    for channel_id, rule in session.execute(_POLICIES):
         if channel_id is None:
             default = engine.ShipFromRule(rule)
         else:
@@ -80,8 +87,7 @@ def load_policies(session: Session) -> tuple[engine.ShipFromRule, dict[int, engi
 
 def load_sites(session: Session, only: Iterable[int] | None = None) -> list[engine.Site]:
     """Ship-from candidates: the company's own active locations (partner-owned places are customers)."""
-    stmt = select(Location.id, Location.priority, Location.latitude, Location.longitude).where(
-        Location.owner_partner_id.is_(None), Location.archived_at.is_(None))
+    stmt = _SITES
     if only is not None:
         stmt = stmt.where(Location.id.in_(list(only)))
     return [engine.Site(r.id, r.priority, r.latitude, r.longitude) for r in session.execute(stmt)]
@@ -102,11 +108,12 @@ class AllocationOutcome:
 
 def allocate(session: Session, actor: Actor, demands: Sequence[engine.OrderDemand], *,
              sites: Sequence[engine.Site] | None = None, rule: engine.ShipFromRule = engine.ShipFromRule.nearest,
-             event_kind: str = "allocated") -> AllocationOutcome:
+             event_kind: str = "allocated", fresh: bool = False) -> AllocationOutcome:
     """Allocate ``demands`` (in priority order): plan, reserve through inventory, record allocations.
 
     Line ``allocated_qty``/``backorder_qty`` move by what inventory actually reserved; order statuses
-    are recomputed and a timeline event is written per order that received stock.
+    are recomputed and a timeline event is written per order that received stock. ``fresh`` (orders
+    booked in this transaction, with no allocation yet): statuses and events are left to the caller.
     """
     if not demands:
         return AllocationOutcome({}, [])
@@ -121,7 +128,7 @@ def allocate(session: Session, actor: Actor, demands: Sequence[engine.OrderDeman
     reserved = inventory.reserve_many(session, actor, requests)
     picks = [engine.AllocationPick(p.line_id, p.order_id, p.product_id, p.location_id, q)
              for p, q in zip(plan.picks, reserved, strict=True) if q > 0]
-    record_allocations(session, actor, picks, event_kind=event_kind)
+    record_allocations(session, actor, picks, event_kind=event_kind, fresh=fresh)
     allocated: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for p in picks:
         allocated[p.line_id] += p.quantity
@@ -129,11 +136,11 @@ def allocate(session: Session, actor: Actor, demands: Sequence[engine.OrderDeman
 
 
 def record_allocations(session: Session, actor: Actor, picks: Sequence[engine.AllocationPick], *,
-                       event_kind: str) -> None:
+                       event_kind: str, fresh: bool = False) -> None:
     if not picks:
         return
     now = utcnow()
-    line_ids = sorted({p.line_id for p in picks})
+    line_ids = [] if fresh else sorted({p.line_id for p in picks})
     existing: dict[tuple[int, int], int] = {}
     for chunk in _chunks(line_ids):
         for row in session.execute(select(ALLOCS.c.id, ALLOCS.c.order_line_id, ALLOCS.c.location_id).where(
@@ -158,14 +165,20 @@ def record_allocations(session: Session, actor: Actor, picks: Sequence[engine.Al
     for p in picks:
         per_line[p.line_id] += p.quantity
     move_line_quantities(session, [{"b_id": k, "b_alloc": v, "b_back": -v} for k, v in per_line.items()])
+    if fresh:
+        return
     order_ids = sorted({p.order_id for p in picks})
     per_order: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for p in merged.values():
         per_order[p.order_id].append({"line_id": p.line_id, "location_id": p.location_id, "quantity": str(p.quantity)})
-    add_events(session, actor, [
-        (oid, event_kind, f"{sum(Decimal(x['quantity']) for x in per_order[oid])} reserved for this order",
-         {"allocations": per_order[oid]}) for oid in order_ids])
+    add_events(session, actor, [allocation_event(oid, event_kind, per_order[oid]) for oid in order_ids])
     refresh_statuses(session, order_ids)
+
+
+def allocation_event(order_id: int, kind: str, allocations: list[dict[str, Any]]) -> tuple[
+        int, str, str, dict[str, Any]]:
+    total = sum((Decimal(x["quantity"]) for x in allocations), ZERO)
+    return order_id, kind, f"{total} reserved for this order", {"allocations": allocations}
 
 
 def move_line_quantities(session: Session, changes: list[dict[str, Any]]) -> None:
