@@ -220,3 +220,13 @@ def test_promised_date_is_kept(session, net) -> None:  # type: ignore[no-untyped
     order = factories.sales_order(session, net.channel, net.customer, net.store, [(net.tea, 1)],
                                   promised_date="2030-01-31")
     assert order.promised_date == date(2030, 1, 31)
+
+
+def test_manual_rush_jumps_the_backorder_queue(session, net) -> None:  # type: ignore[no-untyped-def]
+    gold = factories.partner(session, tier="A")
+    vip = factories.sales_order(session, net.channel, gold, net.store, [(net.tea, 1)])
+    plain = factories.sales_order(session, net.channel, net.customer, net.store, [(net.tea, 1)])
+    orders.set_rush(session, SYSTEM, plain.id, rush=True)
+    factories.stock(session, net.tea, net.hz, 1)
+    assert session.get(SalesOrder, plain.id, populate_existing=True).status == "allocated"
+    assert session.get(SalesOrder, vip.id, populate_existing=True).status == "backordered"

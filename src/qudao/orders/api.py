@@ -33,6 +33,7 @@ from qudao.orders.schemas import (
     ReallocateIn,
     ReturnCreate,
     ReturnOut,
+    RushIn,
     ShipmentAdvance,
     ShipmentCreate,
     ShipmentOut,
@@ -126,6 +127,11 @@ def order_timeline(session: SessionDep, actor: ActorDep, order_id: int) -> list[
 @router.post("/orders/{order_id}/cancel", response_model=OrderOut)
 def cancel_order(session: SessionDep, actor: ActorDep, order_id: int, body: CancelIn | None = None) -> OrderOut:
     return OrderOut.model_validate(service.cancel_order(session, actor, order_id, reason=body.reason if body else ""))
+
+
+@router.post("/orders/{order_id}/rush", response_model=OrderOut)
+def set_rush(session: SessionDep, actor: ActorDep, order_id: int, body: RushIn) -> OrderOut:
+    return OrderOut.model_validate(service.set_rush(session, actor, order_id, rush=body.rush))
 
 
 @router.post("/orders/{order_id}/release-hold", response_model=OrderOut)

@@ -134,6 +134,12 @@ class CancelIn(BaseModel):
     reason: str = Field(default="", max_length=500)
 
 
+class RushIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rush: bool = True
+
+
 class ReallocateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -458,6 +458,23 @@ def release_hold(session: Session, actor: Actor, order_id: int, *, note: str = "
     return get_order(session, actor, order_id)
 
 
+def set_rush(session: Session, actor: Actor, order_id: int, *, rush: bool) -> SalesOrder:
+    """Manual rush: staff move an order to the front of the queue for stock that arrives next."""
+    authorize(actor, "orders:write")
+    require_staff(actor, "rush orders")
+    order = get_order(session, actor, order_id)
+    if order.status not in OrderStatus.OPEN:
+        raise Conflict(detail=f"order {order.number} is {order.status}; only open orders can be rushed")
+    if order.rush == rush:
+        return order
+    before = snapshot(order)
+    order.rush = rush
+    audit.record_update(session, actor, order, before, action="rush" if rush else "unrush")
+    stock.add_events(session, actor, [(order.id, "rush" if rush else "unrush",
+                                       "marked as rush" if rush else "rush flag removed", None)], public=False)
+    return order
+
+
 def cancel_order(session: Session, actor: Actor, order_id: int, *, reason: str = "") -> SalesOrder:
     """Cancel what has not shipped: reservations go back to stock (and on to waiting backorders)."""
     authorize(actor, "orders:write")
