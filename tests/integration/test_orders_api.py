@@ -117,6 +117,9 @@ def test_partner_sees_only_its_orders(client: TestClient, session, settings, net
     assert placed.json()["source"] == "portal"
     forged = client.post("/api/v1/orders", json=body(net, customer_code=net.other.code), headers=portal)
     assert forged.status_code == 422 and forged.json()["errors"][0]["field"] == "customer_code"
+    elsewhere = client.post("/api/v1/orders", json={**body(net), "customer_code": None,
+                                                    "ship_to_code": net.other_store.code}, headers=portal)
+    assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["field"] == "ship_to_code"
 
 
 def test_pick_pack_ship_partial_deliver_and_return(client: TestClient, session, settings, net) -> None:  # type: ignore[no-untyped-def]

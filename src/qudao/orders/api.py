@@ -6,9 +6,9 @@ booked for the same channel and external order id (a retried or double-sent orde
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Response, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 
 from qudao.api.deps import ActorDep, ListParamsDep, SessionDep, SettingsDep
 from qudao.api.problems import PROBLEM_RESPONSES
@@ -40,6 +40,8 @@ from qudao.orders.schemas import (
 )
 
 router = APIRouter(tags=["orders"], responses=PROBLEM_RESPONSES)
+# Row ids in paths stay inside the BIGINT range, so an absurd id is a 422 rather than a database error.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def _batch_result(result: service.IntakeResult, externals: list[str]) -> BatchResult:
@@ -88,7 +90,8 @@ async def import_orders(session: SessionDep, actor: ActorDep, settings: Settings
 
 
 @router.get("/orders/exceptions", response_model=list[ExceptionOut])
-def order_exceptions(session: SessionDep, actor: ActorDep, stuck_hours: float = 48) -> list[ExceptionOut]:
+def order_exceptions(session: SessionDep, actor: ActorDep,
+                     stuck_hours: Annotated[float, Query(gt=0, le=87_600)] = 48) -> list[ExceptionOut]:
     return queries.exceptions(session, actor, stuck_hours=stuck_hours)
 
 
@@ -115,52 +118,52 @@ def create_price_list(session: SessionDep, actor: ActorDep, body: PriceListIn) -
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut)
-def get_order(session: SessionDep, actor: ActorDep, order_id: int) -> OrderOut:
+def get_order(session: SessionDep, actor: ActorDep, order_id: RowId) -> OrderOut:
     return OrderOut.model_validate(service.get_order(session, actor, order_id))
 
 
 @router.get("/orders/{order_id}/timeline", response_model=list[OrderEventOut])
-def order_timeline(session: SessionDep, actor: ActorDep, order_id: int) -> list[OrderEventOut]:
+def order_timeline(session: SessionDep, actor: ActorDep, order_id: RowId) -> list[OrderEventOut]:
     return [OrderEventOut.model_validate(e) for e in queries.timeline(session, actor, order_id)]
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderOut)
-def cancel_order(session: SessionDep, actor: ActorDep, order_id: int, body: CancelIn | None = None) -> OrderOut:
+def cancel_order(session: SessionDep, actor: ActorDep, order_id: RowId, body: CancelIn | None = None) -> OrderOut:
     return OrderOut.model_validate(service.cancel_order(session, actor, order_id, reason=body.reason if body else ""))
 
 
 @router.post("/orders/{order_id}/rush", response_model=OrderOut)
-def set_rush(session: SessionDep, actor: ActorDep, order_id: int, body: RushIn) -> OrderOut:
+def set_rush(session: SessionDep, actor: ActorDep, order_id: RowId, body: RushIn) -> OrderOut:
     return OrderOut.model_validate(service.set_rush(session, actor, order_id, rush=body.rush))
 
 
 @router.post("/orders/{order_id}/release-hold", response_model=OrderOut)
-def release_hold(session: SessionDep, actor: ActorDep, order_id: int, body: CancelIn | None = None) -> OrderOut:
+def release_hold(session: SessionDep, actor: ActorDep, order_id: RowId, body: CancelIn | None = None) -> OrderOut:
     return OrderOut.model_validate(service.release_hold(session, actor, order_id, note=body.reason if body else ""))
 
 
 @router.post("/orders/{order_id}/reallocate", response_model=OrderOut)
-def reallocate_order(session: SessionDep, actor: ActorDep, order_id: int, body: ReallocateIn) -> OrderOut:
+def reallocate_order(session: SessionDep, actor: ActorDep, order_id: RowId, body: ReallocateIn) -> OrderOut:
     return OrderOut.model_validate(service.reallocate_order(session, actor, order_id, body))
 
 
 @router.get("/orders/{order_id}/shipments", response_model=list[ShipmentOut])
-def list_shipments(session: SessionDep, actor: ActorDep, order_id: int) -> list[ShipmentOut]:
+def list_shipments(session: SessionDep, actor: ActorDep, order_id: RowId) -> list[ShipmentOut]:
     return [ShipmentOut.model_validate(s) for s in fulfilment.list_shipments(session, actor, order_id)]
 
 
 @router.post("/orders/{order_id}/shipments", response_model=ShipmentOut, status_code=status.HTTP_201_CREATED)
-def create_shipment(session: SessionDep, actor: ActorDep, order_id: int, body: ShipmentCreate) -> ShipmentOut:
+def create_shipment(session: SessionDep, actor: ActorDep, order_id: RowId, body: ShipmentCreate) -> ShipmentOut:
     return ShipmentOut.model_validate(fulfilment.create_shipment(session, actor, order_id, body))
 
 
 @router.get("/shipments/{shipment_id}", response_model=ShipmentOut)
-def get_shipment(session: SessionDep, actor: ActorDep, shipment_id: int) -> ShipmentOut:
+def get_shipment(session: SessionDep, actor: ActorDep, shipment_id: RowId) -> ShipmentOut:
     return ShipmentOut.model_validate(fulfilment.get_shipment(session, actor, shipment_id))
 
 
 @router.post("/shipments/{shipment_id}/{step}", response_model=ShipmentOut)
-def advance_shipment(session: SessionDep, actor: ActorDep, shipment_id: int,
+def advance_shipment(session: SessionDep, actor: ActorDep, shipment_id: RowId,
                      step: Literal["pick", "pack", "ship", "deliver", "cancel"],
                      body: ShipmentAdvance | None = None) -> ShipmentOut:
     if step == "cancel":
@@ -180,15 +183,15 @@ def create_return(session: SessionDep, actor: ActorDep, body: ReturnCreate) -> R
 
 
 @router.get("/returns/{rma_id}", response_model=ReturnOut)
-def get_return(session: SessionDep, actor: ActorDep, rma_id: int) -> ReturnOut:
+def get_return(session: SessionDep, actor: ActorDep, rma_id: RowId) -> ReturnOut:
     return ReturnOut.model_validate(fulfilment.get_return(session, actor, rma_id))
 
 
 @router.post("/returns/{rma_id}/receive", response_model=ReturnOut)
-def receive_return(session: SessionDep, actor: ActorDep, rma_id: int) -> ReturnOut:
+def receive_return(session: SessionDep, actor: ActorDep, rma_id: RowId) -> ReturnOut:
     return ReturnOut.model_validate(fulfilment.receive_return(session, actor, rma_id))
 
 
 @router.post("/returns/{rma_id}/inspect", response_model=ReturnOut)
-def inspect_return(session: SessionDep, actor: ActorDep, rma_id: int, body: InspectionIn) -> ReturnOut:
+def inspect_return(session: SessionDep, actor: ActorDep, rma_id: RowId, body: InspectionIn) -> ReturnOut:
     return ReturnOut.model_validate(fulfilment.inspect_return(session, actor, rma_id, body))

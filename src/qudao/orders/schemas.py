@@ -151,7 +151,7 @@ class ReallocateIn(BaseModel):
 class ShipmentLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    line_no: int = Field(ge=1)
+    line_no: int = Field(ge=1, le=100_000)
     quantity: Decimal = Field(gt=0, max_digits=18, decimal_places=4)
 
 
@@ -202,14 +202,14 @@ RETURN_REASONS = ("damaged", "defective", "wrong_item", "not_needed", "expired",
 class ReturnLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    line_no: int = Field(ge=1)
+    line_no: int = Field(ge=1, le=100_000)
     quantity: Decimal = Field(gt=0, max_digits=18, decimal_places=4)
 
 
 class ReturnCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    order_id: int
+    order_id: int = Field(ge=1, le=2**63 - 1)
     reason: Literal["damaged", "defective", "wrong_item", "not_needed", "expired", "other"]
     notes: str = Field(default="", max_length=2000)
     location_code: str | None = Field(default=None, max_length=40,
@@ -220,7 +220,7 @@ class ReturnCreate(BaseModel):
 class InspectionLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    line_no: int = Field(ge=1, description="The order line number")
+    line_no: int = Field(ge=1, le=100_000, description="The order line number")
     disposition: Literal["restock", "scrap"]
     condition: str = Field(default="", max_length=40)
 

@@ -250,6 +250,7 @@ class _Reference:
     partner_tier: dict[int, str] = field(default_factory=dict)
     location: dict[str, tuple[int, bool]] = field(default_factory=dict)
     location_coords: dict[int, tuple[float | None, float | None]] = field(default_factory=dict)
+    location_owner: dict[int, int | None] = field(default_factory=dict)
     new_status: dict[int, str] = field(default_factory=dict)
     product: dict[str, Any] = field(default_factory=dict)  # sku -> row
     prices: dict[tuple[int, int], tuple[Decimal, Decimal, Decimal]] = field(default_factory=dict)
@@ -268,8 +269,8 @@ _PARTNER_COLUMNS = (Partner.id, Partner.code, Partner.archived_at, Partner.statu
                     Partner.currency, Partner.tier)
 _PARTNERS = select(*_PARTNER_COLUMNS).where(Partner.code.in_(_expanding("codes")))
 _PARTNER_BY_ID = select(*_PARTNER_COLUMNS).where(Partner.id == bindparam("partner_id"))
-_LOCATIONS = select(Location.id, Location.code, Location.archived_at, Location.latitude, Location.longitude).where(
-    Location.code.in_(_expanding("codes")))
+_LOCATIONS = select(Location.id, Location.code, Location.archived_at, Location.latitude, Location.longitude,
+                    Location.owner_partner_id).where(Location.code.in_(_expanding("codes")))
 _PRODUCTS = select(Product.id, Product.sku, Product.lifecycle, Product.archived_at, Product.allows_fractional,
                    Product.list_price).where(Product.sku.in_(_expanding("skus")))
 _PRICE_LISTS = select(PriceList.id, PriceList.channel_id).where(
@@ -304,6 +305,7 @@ def _load_reference_data(session: Session, actor: Actor, orders: Sequence[OrderC
         for r in session.execute(_LOCATIONS, {"codes": list(chunk)}):
             ref.location[r.code] = (r.id, r.archived_at is not None)
             ref.location_coords[r.id] = (r.latitude, r.longitude)
+            ref.location_owner[r.id] = r.owner_partner_id
     for chunk in stock._chunks(skus):
         for r in session.execute(_PRODUCTS, {"skus": list(chunk)}):
             ref.product[r.sku] = r
@@ -353,6 +355,8 @@ def _prepare(ref: _Reference, index: int, data: OrderCreate, errors: list[FieldE
         err("ship_to_code", f"unknown ship-to location {data.ship_to_code!r}")
     elif location[1]:
         err("ship_to_code", f"ship-to location {data.ship_to_code!r} is archived")
+    elif actor.is_partner and ref.location_owner.get(location[0]) != actor.partner_id:
+        err("ship_to_code", "a partner user ships to its own organisation's locations only")
     channel_id = channel[0] if channel else None
     lines: list[dict[str, Any]] = []
     total = ZERO
