@@ -1,0 +1,191 @@
+"""Multi-echelon planning of a distribution network (plants -> distribution centres -> distributors and
+VMI stores) by sourcing rules with split percentages.
+
+Distribution requirements planning (DRP): each SKU-location is netted as in MRP, and the planned order
+releases of a location become gross requirements of the location it is sourced from, in the release
+bucket (Vollmann, Berry, Whybark & Jacobs, *Manufacturing Planning and Control for Supply Chain
+Management*, 5th ed., Ch. 9 "Distribution requirements planning"; Martin, *DRP*, 1995). Locations are
+processed level by level in topological order of the sourcing graph, so every location is netted once,
+after all of its customers; each level is one vectorised netting call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from scipy import sparse
+
+from ._checks import as_items, first_bad
+from .errors import PlanningInputError, label
+from .graph import topological_levels
+from .lot_sizing import LotSizing, lot_sizing
+from .netting import MRPRecord, net_requirements, offset
+
+TRANSFER = "transfer"  # from another SKU-location of the network
+BUY = "buy"  # purchase from an external supplier
+MAKE = "make"  # produce at this location (exploded by the BOM, loaded on resources)
+KINDS = (TRANSFER, BUY, MAKE)
+_SHARE_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Sourcing:
+    """Validated sourcing rules, one row per (SKU-location, source), arrays of shape (rules,)."""
+
+    node: np.ndarray  # receiving SKU-location index
+    source: np.ndarray  # upstream SKU-location index for transfers, -1 for buy/make
+    kind: np.ndarray  # index into KINDS
+    share: np.ndarray  # split fraction of the location's planned receipts; sums to 1 per location
+    lead_time: np.ndarray  # whole buckets
+    supplier: np.ndarray  # supplier label for buy rules (object array; None otherwise)
+
+
+def sourcing_rules(n: int, node, source, share, lead_time, kind=None, supplier=None, items=None) -> Sourcing:
+    """Validate sourcing rules for ``n`` SKU-locations (indexes into ``items``).
+
+    ``source`` is the upstream SKU-location index for a transfer and -1 (or None) for buy and make rules;
+    ``kind`` defaults to transfer where a source is given and buy otherwise. Every location needs rules
+    whose shares add up to 1 (e.g. 0.6 and 0.4), and every rule a lead time.
+    """
+    nd = np.asarray(node, dtype=np.int64).ravel()
+    e = nd.size
+    src = np.asarray([-1 if s is None else s for s in np.broadcast_to(np.asarray(source, dtype=object), (e,))],
+                     dtype=np.int64)
+    first_bad("node", (nd < 0) | (nd >= n), None, f"must index one of the {n} SKU-locations")
+    first_bad("source", (src < -1) | (src >= n), None, f"must index one of the {n} SKU-locations or be -1")
+    if kind is None:
+        kd = np.where(src >= 0, 0, 1).astype(np.int8)
+    else:
+        names = np.broadcast_to(np.asarray(kind, dtype=object), (e,))
+        kd = np.full(e, -1, dtype=np.int8)
+        for i, k in enumerate(KINDS):
+            kd[names == k] = i
+        bad = kd < 0
+        if bad.any():
+            j = int(np.flatnonzero(bad)[0])
+            raise PlanningInputError("kind", f"unknown {names[j]!r}; use one of {', '.join(KINDS)}",
+                                     label(items, int(nd[j])))
+    where = lambda bad, field, reason: (  # noqa: E731
+        bad.any() and _raise(field, reason, label(items, int(nd[np.flatnonzero(bad)[0]]))))
+    where((kd == 0) & (src < 0), "source", "a transfer rule needs an upstream SKU-location")
+    where((kd != 0) & (src >= 0), "source", "a buy or make rule takes no upstream SKU-location")
+    sh = np.broadcast_to(np.asarray(share, dtype=float), (e,))
+    where(~np.isfinite(sh) | (sh <= 0) | (sh > 1), "share", "split share must be in (0, 1]")
+    lt = np.broadcast_to(np.asarray([np.nan if v is None else v for v in np.atleast_1d(lead_time)],
+                                    dtype=float), (e,))
+    where(np.isnan(lt), "lead_time", "is missing on a sourcing rule")
+    where(~np.isfinite(lt) | (lt < 0) | (lt != np.floor(lt)), "lead_time",
+          "must be a whole number of buckets >= 0")
+    total = np.bincount(nd, weights=sh, minlength=n)
+    count = np.bincount(nd, minlength=n)
+    first_bad("sourcing", count == 0, items, "has no sourcing rule")
+    first_bad("share", np.abs(total - 1.0) > _SHARE_TOL, items, "split shares must add up to 1")
+    sup = np.broadcast_to(np.asarray(supplier, dtype=object), (e,)) if supplier is not None \
+        else np.full(e, None, dtype=object)
+    return Sourcing(nd, src, kd, np.array(sh), lt.astype(np.int64), np.array(sup, dtype=object))
+
+
+def _raise(field, reason, item):
+    raise PlanningInputError(field, reason, item)
+
+
+def network_levels(n: int, sourcing: Sourcing, items=None) -> np.ndarray:
+    """Level of every SKU-location in the sourcing graph: 0 for locations nobody is sourced from, else one
+    more than the highest level of the locations it supplies (topological order). A cycle raises
+    PlanningInputError naming the SKU-locations on it, customer before source."""
+    t = sourcing.kind == 0
+    return topological_levels(n, sourcing.node[t], sourcing.source[t], items, "sourcing",
+                              "sourcing rules form a cycle")
+
+
+@dataclass(frozen=True)
+class NetworkPlan:
+    """The plan of every SKU-location; ``record`` gross requirements include dependent demand."""
+
+    record: MRPRecord
+    dependent_demand: np.ndarray  # (n, buckets): releases of downstream locations, by share
+    levels: np.ndarray  # (n,)
+    orders: pl.DataFrame  # proposals: one row per rule and receipt bucket
+
+
+ORDER_COLUMNS = ("order_id", "node", "item", "kind", "source", "supplier", "release_bucket", "receipt_bucket",
+                 "quantity", "past_due")
+
+
+def plan_network(gross, on_hand, sourcing: Sourcing, scheduled_receipts=0.0, safety_stock=0.0,
+                 lots: LotSizing | None = None, items=None, make_orders: bool = True) -> NetworkPlan:
+    """Plan every SKU-location of the network, level by level from the customers upstream.
+
+    ``gross`` is the independent gross requirement (n, buckets); a location's planned receipts are split
+    over its rules by share, each part offset by the rule's lead time; transfer releases become gross
+    requirements of the source location in the release bucket. Lot sizing applies to the location's total
+    before the split. All input is validated before the first bucket is planned.
+    """
+    gr0 = np.asarray(gross, dtype=float)
+    if gr0.ndim != 2:
+        raise PlanningInputError("gross_requirements", "must be a matrix of shape (items, buckets)")
+    n, nb = gr0.shape
+    gr0 = as_items("gross_requirements", gr0, n, items, minimum=0.0, buckets=nb)
+    oh = as_items("on_hand", on_hand, n, items, minimum=0.0)
+    sr = as_items("scheduled_receipts", scheduled_receipts, n, items, minimum=0.0, buckets=nb)
+    ss = as_items("safety_stock", safety_stock, n, items, minimum=0.0, buckets=nb)
+    lots = lots if lots is not None else lot_sizing(n, items=items)
+    if int(sourcing.node.max(initial=-1)) >= n or int(sourcing.source.max(initial=-1)) >= n:
+        raise PlanningInputError("sourcing", f"refers to SKU-locations beyond the {n} given")
+    levels = network_levels(n, sourcing, items)
+
+    dependent = np.zeros((n, nb))
+    full = {k: np.zeros((n, nb)) for k in ("sr", "poh", "net", "rec", "rel")}
+    past_due = np.zeros(n)
+    edge_receipts = np.zeros((sourcing.node.size, nb))
+    edge_releases = np.zeros((sourcing.node.size, nb))
+    edge_past = np.zeros(sourcing.node.size)
+    node_level = levels[sourcing.node]
+    for lv in range(int(levels.max(initial=-1)) + 1):
+        idx = np.flatnonzero(levels == lv)
+        g = gr0[idx] + dependent[idx]
+        s, poh, net, rec = net_requirements(g, oh[idx], sr[idx], ss[idx], lots.take(idx),
+                                            None if items is None else [items[i] for i in idx])
+        full["sr"][idx], full["poh"][idx], full["net"][idx], full["rec"][idx] = s, poh, net, rec
+        e = np.flatnonzero(node_level == lv)
+        if not e.size:
+            continue
+        er = full["rec"][sourcing.node[e]] * sourcing.share[e][:, None]
+        rel, pdue = offset(er, sourcing.lead_time[e])
+        edge_receipts[e], edge_releases[e], edge_past[e] = er, rel, pdue
+        tr = sourcing.kind[e] == 0
+        if tr.any():
+            m = sparse.csr_matrix((np.ones(int(tr.sum())), (sourcing.source[e][tr], np.arange(int(tr.sum())))),
+                                  shape=(n, int(tr.sum())))
+            dependent += m @ rel[tr]
+    np.add.at(full["rel"], sourcing.node, edge_releases)
+    np.add.at(past_due, sourcing.node, edge_past)
+    record = MRPRecord(gr0 + dependent, full["sr"], full["poh"], full["net"], full["rec"], full["rel"], past_due)
+    orders = _orders(sourcing, edge_receipts, items) if make_orders else pl.DataFrame()
+    return NetworkPlan(record, dependent, levels, orders)
+
+
+def _orders(sourcing: Sourcing, edge_receipts: np.ndarray, items) -> pl.DataFrame:
+    """One proposed order per rule and receipt bucket (release bucket < 0 means past due)."""
+    e, t = np.nonzero(edge_receipts)
+    rel = t - sourcing.lead_time[e]
+    node = sourcing.node[e]
+    src = sourcing.source[e]
+    kind = np.asarray(KINDS, dtype=object)[sourcing.kind[e]]
+    names = (lambda idx: np.asarray(items, dtype=object)[idx]) if items is not None else (lambda idx: idx)
+    item = names(node)
+    source = np.where(src >= 0, names(np.maximum(src, 0)), None) if e.size else np.array([], dtype=object)
+    return pl.DataFrame({
+        "order_id": np.arange(e.size, dtype=np.int64),
+        "node": node,
+        "item": list(item) if items is not None else node,
+        "kind": list(kind),
+        "source": list(source),
+        "supplier": list(sourcing.supplier[e]),
+        "release_bucket": rel,
+        "receipt_bucket": t.astype(np.int64),
+        "quantity": edge_receipts[e, t],
+        "past_due": rel < 0,
+    }, strict=False)
