@@ -269,3 +269,13 @@ def test_cli_import_and_export(cli_env: str, tmp_path) -> None:
     unknown = tmp_path / "data.txt"
     unknown.write_text("x")
     assert "cannot tell the format" in runner.invoke(app, ["import", "products", str(unknown)]).output
+
+
+def test_damaged_workbook_and_control_characters(session, settings) -> None:
+    with pytest.raises(Invalid) as exc:
+        run(session, settings, K.products, b"PK\x03\x04 not really a zip", "broken.xlsx")
+    assert problems(exc) == {(None, "file")}
+    factories.category(session, code="CTRL-1", name_en="Bell\x07 and tab")
+    content = b"".join(service.export_master_data(session, SYSTEM, K.categories, FileFormat.xlsx).chunks)
+    rows = _cells(content, FileFormat.xlsx)
+    assert ("CTRL-1", "品类CTRL-1", "Bell and tab", None) in rows

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
-from qudao.errors import Invalid, invalid
+from qudao.errors import FieldError, Invalid, invalid
 from qudao.imports.schemas import FileFormat
 
 LIST_SEPARATOR = ";"
@@ -85,13 +84,20 @@ def _xlsx_rows(content: bytes) -> Iterator[Sequence[Any]]:
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise Invalid(detail=f"file: not a readable .xlsx workbook ({exc.__class__.__name__})") from None
+    except Exception as exc:  # openpyxl raises many kinds (zip, XML, key errors) on a damaged file
+        raise _unreadable(exc) from None
     try:
-        sheet = workbook.worksheets[0]
-        yield from sheet.iter_rows(values_only=True)
+        rows = list(workbook.worksheets[0].iter_rows(values_only=True)) if workbook.worksheets else []
+    except Exception as exc:
+        raise _unreadable(exc) from None
     finally:
         workbook.close()
+    yield from rows
+
+
+def _unreadable(exc: Exception) -> Invalid:
+    reason = f"not a readable .xlsx workbook ({exc.__class__.__name__})"
+    return Invalid(detail=f"file: {reason}", errors=[FieldError("file", reason)])
 
 
 def export_value(value: Any) -> Any:
@@ -122,6 +128,7 @@ def write_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: File
         chunks.append(buffer.getvalue().encode())
         return chunks
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("data")
@@ -129,7 +136,8 @@ def write_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], fmt: File
     for row in rows:
         # Text cells throughout, so codes such as "00123" keep their leading zeros.
         values = (export_value(v) for v in row)
-        sheet.append([None if v is None else str(v) for v in values])
+        # XML cannot hold most control characters; a workbook cell drops them (a CSV export keeps them).
+        sheet.append([None if v is None else ILLEGAL_CHARACTERS_RE.sub("", str(v)) for v in values])
     out = io.BytesIO()
     workbook.save(out)
     return [out.getvalue()]
