@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from qudao import __version__
 from qudao.api import problems
-from qudao.api.deps import SessionDep
+from qudao.api.deps import SessionDep, reject_nul_characters
 from qudao.api.idempotency import IdempotencyMiddleware
 from qudao.config import Settings, get_settings
 from qudao.db import make_engine, make_session_factory
@@ -37,7 +37,7 @@ def api_router() -> APIRouter:
     from qudao.partners.api import router as partners_router
     from qudao.purchasing.api import router as purchasing_router
 
-    router = APIRouter(prefix="/api/v1")
+    router = APIRouter(prefix="/api/v1", dependencies=[Depends(reject_nul_characters)])
 
     @router.get("/health", response_model=Health, tags=["health"])
     def health(session: SessionDep) -> Health:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -13,7 +14,7 @@ from qudao.auth import service as auth_service
 from qudao.common.actor import Actor
 from qudao.common.listing import ListParams
 from qudao.config import Settings
-from qudao.errors import Unauthorized
+from qudao.errors import Unauthorized, invalid
 
 
 def get_settings(request: Request) -> Settings:
@@ -67,3 +68,50 @@ def list_params(
 
 
 ListParamsDep = Annotated[ListParams, Depends(list_params)]
+
+# Row ids in paths: bounded to the BIGINT range so an absurd id is a 422, not a database overflow.
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+NUL = "\x00"
+
+
+def _nul_field(value: Any, path: str) -> str | None:
+    """Dotted path of the first string holding a NUL character inside a parsed JSON value."""
+    if isinstance(value, str):
+        return path if NUL in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        if isinstance(key, str) and NUL in key:
+            return f"{path}.{key!r}".lstrip(".")
+        found = _nul_field(item, f"{path}.{key}".lstrip("."))
+        if found:
+            return found
+    return None
+
+
+async def reject_nul_characters(request: Request) -> None:
+    """NUL characters are refused everywhere (PostgreSQL cannot store them in text), naming the field."""
+    if NUL in request.url.path:
+        raise invalid("path", "must not contain NUL characters")
+    for key, value in request.query_params.multi_items():
+        if NUL in key or NUL in value:
+            raise invalid(key.replace(NUL, "\\0"), "must not contain NUL characters")
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        # The route has parsed the form already (request.form() is cached; the raw stream is gone).
+        for key, value in (await request.form()).multi_items():
+            if NUL in key or (isinstance(value, str) and NUL in value):
+                raise invalid(key.replace(NUL, "\\0"), "must not contain NUL characters")
+        return
+    body = await request.body()
+    if b"\\u0000" not in body and b"\x00" not in body:
+        return
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return  # not JSON: the route's own validation reports it
+    field = _nul_field(parsed, "")
+    if field is not None:
+        raise invalid(field or "body", "must not contain NUL characters")

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from qudao.errors import QudaoError, TooManyRequests
@@ -46,6 +46,7 @@ def _loc_to_field(loc: tuple[Any, ...]) -> str:
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {PROBLEM_JSON: {}}, "description": text}
     for code, text in {
+        400: "Malformed request (the body cannot be parsed)",
         401: "Not authenticated",
         403: "Forbidden for this role",
         404: "Not found",
@@ -74,12 +75,21 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), str(exc.detail), headers=getattr(exc, "headers", None))
+        # FastAPI raises 400 for a body it cannot parse at all (not JSON, not UTF-8).
+        errors = [{"field": "body", "reason": str(exc.detail)}] if exc.status_code == 400 else None
+        return problem(exc.status_code, str(exc.detail), str(exc.detail), errors,
+                       headers=getattr(exc, "headers", None))
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
         log.info("integrity error: %s", exc.orig)
         return problem(409, "Conflict", "the change conflicts with existing records (duplicate or in use)")
+
+    @app.exception_handler(DataError)
+    async def _data(_: Request, exc: DataError) -> JSONResponse:
+        # A value the database refuses (out of range, bad encoding): bad input, not a server fault.
+        log.info("data error: %s", exc.orig)
+        return problem(422, "Invalid input", "a value cannot be stored (out of range or malformed)")
 
     @app.exception_handler(OperationalError)
     async def _operational(_: Request, exc: OperationalError) -> JSONResponse:

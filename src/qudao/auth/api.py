@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordRequestForm
 
-from qudao.api.deps import ActorDep, ListParamsDep, SessionDep, SettingsDep
+from qudao.api.deps import ActorDep, IdPath, ListParamsDep, SessionDep, SettingsDep
 from qudao.api.problems import PROBLEM_RESPONSES, problem
 from qudao.auth import service
 from qudao.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, Me, Token, UserCreate, UserOut, UserUpdate
@@ -75,5 +75,5 @@ def create_api_key(session: SessionDep, actor: ActorDep, username: str, body: Ap
 
 
 @router.delete("/api-keys/{key_id}", response_model=ApiKeyOut, tags=["users"])
-def revoke_api_key(session: SessionDep, actor: ActorDep, key_id: int) -> ApiKeyOut:
+def revoke_api_key(session: SessionDep, actor: ActorDep, key_id: IdPath) -> ApiKeyOut:
     return ApiKeyOut.model_validate(service.revoke_api_key(session, actor, key_id))

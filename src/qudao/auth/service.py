@@ -18,7 +18,7 @@ from qudao.common.listing import ListParams, paginate
 from qudao.common.records import apply_changes, snapshot
 from qudao.config import Settings
 from qudao.db import utcnow
-from qudao.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized, invalid
+from qudao.errors import Conflict, NotFound, TooManyRequests, Unauthorized, invalid
 from qudao.partners.models import Partner
 
 
@@ -182,7 +182,7 @@ def revoke_api_key(session: Session, actor: Actor, key_id: int) -> ApiKey:
     if key.user_id != actor.user_id:
         authorize(actor, "users:write")
     if key.revoked_at is not None:
-        raise Invalid(detail=f"api key {key_id} is already revoked")
+        raise Conflict(detail=f"api key {key_id} is already revoked")
     key.revoked_at = utcnow()
     audit.record(session, actor, action="revoke", entity="api_keys", entity_id=key.id)
     return key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from qudao.api.deps import ActorDep, ListParamsDep, SessionDep
+from qudao.api.deps import ActorDep, IdPath, ListParamsDep, SessionDep
 from qudao.api.problems import PROBLEM_RESPONSES
 from qudao.common.enums import PartnerRole, PartnerStatus
 from qudao.common.listing import Page
@@ -52,5 +52,5 @@ def add_contact(session: SessionDep, actor: ActorDep, code: str, body: ContactIn
 
 
 @router.delete("/partners/{code}/contacts/{contact_id}", response_model=ContactOut)
-def remove_contact(session: SessionDep, actor: ActorDep, code: str, contact_id: int) -> ContactOut:
+def remove_contact(session: SessionDep, actor: ActorDep, code: str, contact_id: IdPath) -> ContactOut:
     return ContactOut.model_validate(service.remove_contact(session, actor, code, contact_id))
