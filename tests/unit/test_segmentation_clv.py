@@ -11,6 +11,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 import pytest
+from scipy.special import hyp2f1
 
 from qudao.engines.segmentation import (
     SegmentationInputError,
@@ -111,3 +112,16 @@ def test_bad_prediction_options(run):
     with pytest.raises(SegmentationInputError) as caught:
         predict_clv(result.fit, result.customers.head(3).drop("clv_T"))
     assert caught.value.field == "clv_T"
+
+
+def test_simulator_matches_bgnbd_expected_purchases():
+    """Mean repeat purchases in (0, t] against Fader, Hardie & Lee (2005) eq. (9), computed with scipy."""
+    r, alpha, a, b = TRUE_BGNBD.values()
+    t = 200.0
+    history = simulate_bgnbd(np.full(200_000, t), **TRUE_BGNBD, seed=5)
+    expected = (
+        (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, t / (alpha + t)))
+    )
+    assert history.frequency.mean() == pytest.approx(expected, rel=0.02)
+    assert (history.recency <= t).all() and (history.recency[history.frequency == 0] == 0).all()
+    assert history.purchase_customer.size == 200_000 + history.frequency.sum()
