@@ -211,3 +211,21 @@ def test_nul_characters_are_refused_naming_the_field(client: TestClient, session
     token = csrf(client, f"/products/{product.sku}/edit")
     edit = client.post(f"/products/{product.sku}/edit", data={"csrf_token": token, "name_zh": "茶\x00"})
     assert edit.status_code == 422 and "name_zh: must not contain NUL characters" in edit.text
+
+
+def test_lists_page_and_sort_through_the_service(client: TestClient, session, settings) -> None:
+    viewer = factories.user(session, "viewer")
+    for n in range(30):
+        factories.product(session, sku=f"PG-{n:02d}", brand="Paging", list_price=Decimal(n))
+    sign_in(client, settings, viewer)
+    first = client.get("/products", params={"q": "PG-", "sort": "-list_price"}).text
+    assert first.count('href="/products/PG-') == 25
+    assert first.index("PG-29") < first.index("PG-28") and "PG-04" not in first
+    assert "page 1 of 2" in first and 'rel="next"' in first
+    second = client.get("/products", params={"q": "PG-", "sort": "-list_price", "page": 2}).text
+    assert second.count('href="/products/PG-') == 5 and "PG-00" in second and "PG-29" not in second
+    # The htmx request for the same list receives only the table.
+    partial = client.get("/products", params={"q": "PG-2"}, headers={"HX-Request": "true"}).text
+    assert "<html" not in partial and partial.count('href="/products/PG-') == 10
+    bad_sort = client.get("/products", params={"sort": "colour"})
+    assert bad_sort.status_code == 422 and "unknown sort field" in bad_sort.text
