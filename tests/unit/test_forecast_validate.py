@@ -86,3 +86,20 @@ def test_demand_classes_by_adi_and_cv2():
     assert classes.loc["intermittent", "adi"] == pytest.approx(8 / 3)
     assert classes.loc["intermittent", "cv2"] == pytest.approx(0.0417, abs=1e-4)
     assert classes.loc["lumpy", "cv2"] == pytest.approx((9.5 / 10.5) ** 2)
+
+
+def test_polars_input_and_bad_options_are_accepted_or_named():
+    import polars as pl
+
+    from qudao.engines.forecast import ForecastOptions, run_forecast
+
+    frame = pl.DataFrame({"unique_id": ["a", "a"], "ds": ["2024-01-01", "2024-01-03"], "y": [1.0, 2.0]})
+    tidy, report = validate_history(frame, 7, "D")
+    assert tidy["y"].tolist() == [1.0, 0.0, 2.0] and report.gaps_filled == {"a": 1}
+    with pytest.raises(ForecastInputError) as info:
+        run_forecast(frame, 7, "D", season_length=0, options=ForecastOptions(profile="huge", duplicates="keep"))
+    assert info.value.problems == [
+        "options.profile: must be 'fast' or 'full', got 'huge'",
+        "options.duplicates: must be 'error' or 'sum', got 'keep'",
+        "season_length: must be a whole number of at least 1, got 0",
+    ]

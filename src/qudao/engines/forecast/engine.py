@@ -105,6 +105,10 @@ def run_forecast(
     problems = []
     if opts.profile not in ("fast", "full"):
         problems.append(f"options.profile: must be 'fast' or 'full', got {opts.profile!r}")
+    if opts.duplicates not in ("error", "sum"):
+        problems.append(f"options.duplicates: must be 'error' or 'sum', got {opts.duplicates!r}")
+    if opts.negatives not in ("error", "clip"):
+        problems.append(f"options.negatives: must be 'error' or 'clip', got {opts.negatives!r}")
     if opts.n_windows < 1:
         problems.append(f"options.n_windows: must be at least 1, got {opts.n_windows}")
     if season_length is not None and (not isinstance(season_length, (int, np.integer)) or season_length < 1):
@@ -131,17 +135,21 @@ def run_forecast(
         df = df.groupby("unique_id", sort=False).tail(window).reset_index(drop=True)
 
     min_length = opts.n_windows * horizon + 2 * m
-    classes = classify_demand(df, min_length)
+    classes = classify_demand(df, min_length, m)
     tick("classify", 1, 1)
 
     with _distributed(opts):
         cv_parts, future_parts = [], []
-        backtest_classes = ["smooth", "erratic", "intermittent", "lumpy"]
-        for i, cls in enumerate(backtest_classes):
-            ids = classes.loc[classes["demand_class"] == cls, "unique_id"]
+        backtest_classes = [("smooth", True), ("smooth", False), ("erratic", None), ("intermittent", None),
+                            ("lumpy", None)]
+        for i, (cls, trend) in enumerate(backtest_classes):
+            mask = classes["demand_class"] == cls
+            if trend is not None:
+                mask &= classes["trend"] == trend
+            ids = classes.loc[mask, "unique_id"]
             if len(ids):
                 sub = df[df["unique_id"].isin(ids)]
-                specs = model_space(cls, m, opts.profile, opts.seasonalities)
+                specs = model_space(cls, m, opts.profile, opts.seasonalities, trend is not False)
                 cv_long, future = _backtest_and_forecast(sub, specs, horizon, freq, opts)
                 cv_parts.append(cv_long)
                 future_parts.append(future)
@@ -170,6 +178,8 @@ def run_forecast(
     notes = list(report.notes)
     counts = series["demand_class"].value_counts()
     notes.append("demand classes: " + ", ".join(f"{k} {int(v)}" for k, v in counts.items()))
+    notes.append("intervals: the model's own for SeasonalNaive, AutoETS, AutoTheta, AutoARIMA, MSTL and "
+                 "HistoricAverage; split-conformal from backtest errors for the Croston family and ensembles")
     if (series["demand_class"] == "new").any():
         notes.append(f"{int((series['demand_class'] == 'new').sum())} series too short to backtest "
                      f"(< {min_length} periods): fallback models, named in the model column")

@@ -5,12 +5,13 @@ than one seasonality is declared), CrostonSBA, TSB and ADIDA (plus IMAPA in the 
 
 The ``fast`` profile (default) keeps the space small so that thousands of daily series fit in minutes
 (chosen by holding out the last 28 days of the synthetic benchmark set, see bench/forecast.py):
-smooth -> SeasonalNaive, AutoETS, AutoTheta; erratic -> AutoETS, HistoricAverage; intermittent and lumpy ->
-CrostonSBA, TSB, ADIDA, HistoricAverage.
+smooth -> SeasonalNaive, AutoETS, AutoTheta (dynamic optimised theta with a trend, standard theta without);
+erratic -> AutoETS; intermittent and lumpy -> CrostonSBA, TSB, ADIDA, HistoricAverage.
 AutoETS is restricted to additive error and season without trend (``ANA``; Hyndman & Athanasopoulos,
-*Forecasting: Principles and Practice*, 3rd ed., chapter 8) and AutoTheta to the dynamic optimised theta
+*Forecasting: Principles and Practice*, 3rd ed., chapter 8); AutoTheta to the dynamic optimised theta
 model (Fiorucci et al., "Models for optimising the theta method", IJF 32(4), 2016, pp. 1151-1161), which
-carries a trend. The ``full`` profile searches AutoETS, AutoTheta and AutoARIMA over their whole spaces.
+carries a trend, or the standard theta method (Assimakopoulos & Nikolopoulos, IJF 16(4), 2000,
+pp. 521-530). The ``full`` profile searches AutoETS, AutoTheta and AutoARIMA over their whole spaces.
 Intermittent and lumpy series get the Croston family: Croston with the Syntetos-Boylan correction (SBA;
 Syntetos & Boylan, IJF 21(2), 2005, pp. 303-314), TSB (Teunter, Syntetos & Babai, EJOR 214(3), 2011,
 pp. 606-615; fixed smoothing constants 0.1 for size and probability, a low, stable setting) and ADIDA
@@ -53,8 +54,13 @@ def model_space(
     season_length: int,
     profile: str = "fast",
     seasonalities: tuple[int, ...] = (),
+    trend: bool = True,
 ) -> list[ModelSpec]:
-    """The candidate models for one demand class (empty for ``new`` and ``zero``: they use fallbacks)."""
+    """The candidate models for one demand class (empty for ``new`` and ``zero``: they use fallbacks).
+
+    ``trend=False`` (no trend found, see classify.trend_strength) uses standard theta instead of the dynamic
+    optimised theta model in the fast smooth space.
+    """
     m = season_length
     periods = sorted({int(p) for p in seasonalities if int(p) > 1})
     mstl = [_spec(
@@ -73,11 +79,14 @@ def model_space(
         ]
     ets = _spec("AutoETS", lambda: sfm.AutoETS(season_length=m, model="ANA", alias="AutoETS"), True)
     if demand_class == "smooth":
-        theta = _spec("AutoTheta", lambda: sfm.AutoTheta(season_length=m, model="DOTM", alias="AutoTheta"), True)
+        # A trend needs the dynamic optimised theta model; without one, standard theta (SES with drift,
+        # a third of the cost) does as well.
+        variant = "DOTM" if trend else "STM"
+        theta = _spec("AutoTheta", lambda: sfm.AutoTheta(season_length=m, model=variant, alias="AutoTheta"), True)
         return [seasonal_naive(m), ets, theta, *mstl]
     if demand_class == "erratic":
-        # Noise dominates: a smoothing model and the long-run level; richer spaces only add selection noise.
-        return [ets, historic_average(), *mstl]
+        # Noise dominates: on held-out data, choosing among more models only added selection noise.
+        return [ets, *mstl]
     if demand_class in ("intermittent", "lumpy"):
         space = [
             _spec("CrostonSBA", lambda: sfm.CrostonSBA(alias="CrostonSBA"), False),

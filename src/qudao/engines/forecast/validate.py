@@ -95,12 +95,15 @@ def validate_history(
     df.index = pd.RangeIndex(len(df))
     row_no = df.index + 2  # 1-based data rows after a header line, as a user sees them in a CSV
 
-    no_id = df["unique_id"].isna() | (df["unique_id"].astype(str).str.strip() == "")
+    no_id = df["unique_id"].isna()
+    blank_ids = [u for u in pd.unique(df["unique_id"]) if isinstance(u, str) and not u.strip()]
+    if blank_ids:
+        no_id |= df["unique_id"].isin(blank_ids)
     if no_id.any():
         problems.append(f"unique_id: {int(no_id.sum())} row(s) have no series id (rows {_examples(row_no[no_id])})")
     df["unique_id"] = df["unique_id"].astype(str)
 
-    ds = pd.to_datetime(df["ds"], errors="coerce")
+    ds = df["ds"] if pd.api.types.is_datetime64_any_dtype(df["ds"]) else pd.to_datetime(df["ds"], errors="coerce")
     bad_ds = ds.isna()
     if bad_ds.any():
         problems.append(
@@ -112,7 +115,10 @@ def validate_history(
     df["ds"] = ds
 
     y = pd.to_numeric(df["y"], errors="coerce")
-    blank = df["y"].isna() | (df["y"].astype(str).str.strip() == "")
+    blank = df["y"].isna()
+    unread = y.isna() & ~blank
+    if unread.any():
+        blank |= unread & (df["y"].where(unread, "x").astype(str).str.strip() == "")
     non_numeric = y.isna() & ~blank
     if non_numeric.any():
         problems.append(
