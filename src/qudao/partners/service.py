@@ -108,9 +108,10 @@ def update_partner(session: Session, actor: Actor, code: str, data: PartnerUpdat
 
 def archive_partner(session: Session, actor: Actor, code: str) -> Partner:
     authorize(actor, "partners:write")
+    partner = get_partner(session, actor, code)  # another partner's organisation: 404, like every other call
     if actor.is_partner:
         raise Forbidden(detail="partner users may not archive partner organisations")
-    return crud.archive(session, actor, get_partner(session, actor, code))
+    return crud.archive(session, actor, partner)
 
 
 def add_contact(session: Session, actor: Actor, code: str, data: ContactIn) -> Contact:
