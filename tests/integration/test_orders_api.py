@@ -238,3 +238,35 @@ def test_cancel_and_reallocate_over_http(client: TestClient, session, settings, 
     cancelled = client.post(f"/api/v1/orders/{order['id']}/cancel", json={"reason": "duplicate"}, headers=sales)
     assert cancelled.json()["status"] == "cancelled"
     assert inventory.available_by_location(session, [net.tea.id], [other_dc.id])[(net.tea.id, other_dc.id)] == 5
+
+
+def test_excel_import_books_orders(client: TestClient, session, settings, net) -> None:  # type: ignore[no-untyped-def]
+    import io
+    from datetime import date
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Channel", "External_Order_ID", "Customer", "Ship_To", "SKU", "Quantity", "Promised_Date",
+                  "Allow_Split"])
+    sheet.append([net.channel.code, "XL-1", net.customer.code, net.store.code, net.tea.sku, 4, date(2030, 5, 1),
+                  "yes"])
+    sheet.append([net.channel.code, "XL-1", net.customer.code, net.store.code, net.cup.sku, 5, date(2030, 5, 1),
+                  "yes"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    h = factories.headers(settings, factories.user(session, "sales"))
+    r = client.post("/api/v1/orders/import", files={"file": ("orders.xlsx", buffer.getvalue(),
+                                                              "application/vnd.openxmlformats-officedocument"
+                                                              ".spreadsheetml.sheet")}, headers=h)
+    assert r.status_code == 200, r.text
+    result = r.json()
+    assert (result["created"], result["lines"]) == (1, 2)
+    assert Decimal(result["allocated_quantity"]) == 8 and Decimal(result["backordered_quantity"]) == 1
+    order = client.get(f"/api/v1/orders/{result['items'][0]['id']}", headers=h).json()
+    assert order["promised_date"] == "2030-05-01" and order["allow_split"] and order["source"] == "import"
+    assert order["status"] == "partially_allocated"
+    not_a_book = client.post("/api/v1/orders/import", files={"file": ("x.xlsx", b"nope", "application/zip")},
+                             headers=h)
+    assert not_a_book.status_code == 422 and not_a_book.json()["errors"][0]["field"] == "file"

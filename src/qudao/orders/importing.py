@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -86,7 +86,12 @@ def rows_to_orders(rows: list[dict[str, Any]]) -> tuple[list[OrderCreate], list[
         if cell["promised_date"]:
             raw = row.get("promised_date")
             try:
-                promised = raw if isinstance(raw, date) else date.fromisoformat(cell["promised_date"][:10])
+                if isinstance(raw, datetime):
+                    promised = raw.date()
+                elif isinstance(raw, date):
+                    promised = raw
+                else:
+                    promised = date.fromisoformat(cell["promised_date"][:10])
             except ValueError:
                 errors.append(FieldError("promised_date", f"{cell['promised_date']!r} is not an ISO date", row=n))
         order = grouped.setdefault(key, {"channel_code": cell["channel"],
