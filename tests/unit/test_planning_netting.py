@@ -134,3 +134,23 @@ def test_plan_options_are_typed():
         PlanOptions(bucket="month")
     with pytest.raises(PlanningInputError, match="gross_rule"):
         PlanOptions(gross_rule="min")
+
+
+def test_planning_engine_is_pure():
+    """Architecture rule: qudao.engines.planning imports no database, web or area package."""
+    import ast
+    from pathlib import Path
+
+    import qudao.engines.planning as planning
+
+    allowed = {"__future__", "collections", "dataclasses", "numpy", "scipy", "polars", "math", "typing"}
+    for path in Path(planning.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] in allowed, f"{path.name} imports {name}"

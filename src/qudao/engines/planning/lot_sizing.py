@@ -90,18 +90,25 @@ def size_lots(net: np.ndarray, lots: LotSizing, cover: np.ndarray | None = None)
     """Planned order quantities for net requirements ``net`` (one bucket, shape (items,)).
 
     ``cover`` is the extra quantity that keeps stock at or above safety stock over the following P - 1
-    buckets (computed by the netting); it is used only by the periods rule. Zero where net <= 0.
+    buckets (computed by the netting); it is used only by the periods rule. Zero where net <= 0. Only the
+    items with a net requirement are sized.
     """
-    q = net.copy()
-    fixed = lots.rule == 1
+    pos = np.flatnonzero(net > _EPS)
+    out = np.zeros(net.shape[0])
+    if not pos.size:
+        return out
+    q = net[pos]
+    rule = lots.rule[pos]
+    fixed = rule == 1
     if fixed.any():
-        q = np.where(fixed, np.maximum(q, lots.fixed_quantity), q)
+        q = np.where(fixed, np.maximum(q, lots.fixed_quantity[pos]), q)
     if cover is not None:
-        q = np.where(lots.rule == 2, q + cover, q)
-    q = np.maximum(q, lots.minimum)
-    m = lots.multiple
+        q = np.where(rule == 2, q + cover[pos], q)
+    q = np.maximum(q, lots.minimum[pos])
+    m = lots.multiple[pos]
     has = m > 0
     if has.any():
         safe = np.where(has, m, 1.0)
         q = np.where(has, np.ceil(q / safe - _EPS) * safe, q)
-    return np.where(net > _EPS, q, 0.0)
+    out[pos] = q
+    return out

@@ -23,6 +23,8 @@ from .errors import PlanningInputError
 from .lot_sizing import LotSizing, lot_sizing, size_lots
 from .options import GROSS_MAX, GROSS_SUM
 
+_BLOCK = 8192  # items per cache block in the bucket recursion
+
 
 @dataclass(frozen=True)
 class MRPRecord:
@@ -67,16 +69,14 @@ def check_lead_times(lead_time, n: int, items=None) -> np.ndarray:
 
 def _cover(gross: np.ndarray, receipts: np.ndarray, ss: np.ndarray, periods: np.ndarray) -> np.ndarray:
     """For the periods rule: extra quantity so that stock stays >= safety stock over buckets t+1..t+P-1
-    without another order: max(0, max_k sum_{j=t+1}^{t+k} (GR_j - SR_j) + SS_{t+k} - SS_t)."""
+    without another order: max(0, max_k sum_{j=t+1}^{t+k} (GR_j - SR_j) + SS_{t+k} - SS_t).
+    Computed only for the rows given (the items on the periods rule)."""
     n, nb = gross.shape
     c = np.cumsum(gross - receipts, axis=1) + ss
     out = np.zeros((n, nb))
-    for k in range(1, int(periods.max(initial=1))):
-        if k >= nb:
-            break
-        gain = np.full((n, nb), -np.inf)
-        gain[:, : nb - k] = c[:, k:] - c[:, : nb - k]
-        out = np.maximum(out, np.where((k < periods)[:, None], gain, 0.0))
+    for k in range(1, min(int(periods.max(initial=1)), nb)):
+        gain = c[:, k:] - c[:, : nb - k]
+        np.maximum(out[:, : nb - k], np.where((k < periods)[:, None], gain, 0.0), out=out[:, : nb - k])
     return out
 
 
@@ -100,18 +100,27 @@ def net_requirements(gross, on_hand, scheduled_receipts=0.0, safety_stock=0.0, l
     lots = lots if lots is not None else lot_sizing(n, items=items)
     if lots.n != n:
         raise PlanningInputError("lots", f"has {lots.n} items, the requirements have {n}")
-    poq = lots.rule == 2
-    cover = _cover(gr, sr, ss, np.where(poq, lots.periods, 1)) if poq.any() else None
+    poq = np.flatnonzero(lots.rule == 2)
+    cover = None
+    if poq.size:
+        cover = np.zeros((n, nb))
+        cover[poq] = _cover(gr[poq], sr[poq], ss[poq], lots.periods[poq])
     poh = np.empty((n, nb))
     net = np.empty((n, nb))
     receipts = np.empty((n, nb))
-    level = oh.copy()
-    for t in range(nb):
-        avail = level + sr[:, t] - gr[:, t]
-        need = np.maximum(ss[:, t] - avail, 0.0)
-        q = size_lots(need, lots, None if cover is None else cover[:, t])
-        level = avail + q
-        poh[:, t], net[:, t], receipts[:, t] = level, need, q
+    # Items in blocks that stay in cache while the recursion walks the buckets (column access is strided).
+    for a in range(0, n, _BLOCK):
+        rows = slice(a, min(a + _BLOCK, n))
+        block_lots = lots.take(rows)
+        g, r, s = gr[rows], sr[rows], ss[rows]
+        level = oh[rows].copy()
+        cov = None if cover is None else cover[rows]
+        for t in range(nb):
+            avail = level + r[:, t] - g[:, t]
+            need = np.maximum(s[:, t] - avail, 0.0)
+            q = size_lots(need, block_lots, None if cov is None else cov[:, t])
+            level = avail + q
+            poh[rows, t], net[rows, t], receipts[rows, t] = level, need, q
     return np.array(sr), poh, net, receipts
 
 
@@ -123,13 +132,16 @@ def offset(receipts: np.ndarray, lead_time, items=None) -> tuple[np.ndarray, np.
     lt = check_lead_times(lead_time, n, items)
     releases = np.zeros_like(r)
     past_due = np.zeros(n)
-    rows, cols = np.nonzero(r)
-    if rows.size:
-        q = r[rows, cols]
-        at = cols - lt[rows]
-        late = at < 0
-        releases[rows[~late], at[~late]] = q[~late]
-        np.add.at(past_due, rows[late], q[late])
+    nb = r.shape[1]
+    for lag in np.unique(lt).tolist():  # one block shift per distinct lead time
+        rows = slice(None) if lag == lt[0] and (lt == lag).all() else np.flatnonzero(lt == lag)
+        if lag == 0:
+            releases[rows] = r[rows]
+        elif lag >= nb:
+            past_due[rows] = r[rows].sum(axis=1)
+        else:
+            releases[rows, : nb - lag] = r[rows, lag:]
+            past_due[rows] = r[rows, :lag].sum(axis=1)
     return releases, past_due
 
 

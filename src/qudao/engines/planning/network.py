@@ -136,35 +136,50 @@ def plan_network(gross, on_hand, sourcing: Sourcing, scheduled_receipts=0.0, saf
         raise PlanningInputError("sourcing", f"refers to SKU-locations beyond the {n} given")
     levels = network_levels(n, sourcing, items)
 
+    # Work in level order so that every level is a contiguous block of rows (views, not copies).
+    perm = np.argsort(levels, kind="stable")
+    inv = np.empty(n, dtype=np.int64)
+    inv[perm] = np.arange(n)
+    bounds = np.searchsorted(levels[perm], np.arange(int(levels.max(initial=-1)) + 2))
+    gr_p, oh_p, sr_p, ss_p = gr0[perm], oh[perm], sr[perm], ss[perm]
+    lots_p = lots.take(perm)
+    names_p = None if items is None else [items[i] for i in perm]
+    e_order = np.argsort(levels[sourcing.node], kind="stable")
+    e_node, e_src = inv[sourcing.node[e_order]], inv[np.maximum(sourcing.source[e_order], 0)]
+    e_share, e_lt, e_kind = sourcing.share[e_order], sourcing.lead_time[e_order], sourcing.kind[e_order]
+    e_bounds = np.searchsorted(levels[sourcing.node[e_order]], np.arange(bounds.size))
+
     dependent = np.zeros((n, nb))
     full = {k: np.zeros((n, nb)) for k in ("sr", "poh", "net", "rec", "rel")}
     past_due = np.zeros(n)
-    edge_receipts = np.zeros((sourcing.node.size, nb))
-    edge_releases = np.zeros((sourcing.node.size, nb))
-    edge_past = np.zeros(sourcing.node.size)
-    node_level = levels[sourcing.node]
-    for lv in range(int(levels.max(initial=-1)) + 1):
-        idx = np.flatnonzero(levels == lv)
-        g = gr0[idx] + dependent[idx]
-        s, poh, net, rec = net_requirements(g, oh[idx], sr[idx], ss[idx], lots.take(idx),
-                                            None if items is None else [items[i] for i in idx])
-        full["sr"][idx], full["poh"][idx], full["net"][idx], full["rec"][idx] = s, poh, net, rec
-        e = np.flatnonzero(node_level == lv)
-        if not e.size:
+    edge_receipts = np.zeros((sourcing.node.size, nb)) if make_orders else None
+    for lv in range(bounds.size - 1):
+        a, b = int(bounds[lv]), int(bounds[lv + 1])
+        block = slice(a, b)
+        s, poh, net, rec = net_requirements(gr_p[block] + dependent[block], oh_p[block], sr_p[block],
+                                            ss_p[block], lots_p.take(block),
+                                            None if names_p is None else names_p[a:b])
+        full["sr"][block], full["poh"][block], full["net"][block], full["rec"][block] = s, poh, net, rec
+        ea, eb = int(e_bounds[lv]), int(e_bounds[lv + 1])
+        if ea == eb:
             continue
-        er = full["rec"][sourcing.node[e]] * sourcing.share[e][:, None]
-        rel, pdue = offset(er, sourcing.lead_time[e])
-        edge_receipts[e], edge_releases[e], edge_past[e] = er, rel, pdue
-        tr = sourcing.kind[e] == 0
-        if tr.any():
-            m = sparse.csr_matrix((np.ones(int(tr.sum())), (sourcing.source[e][tr], np.arange(int(tr.sum())))),
-                                  shape=(n, int(tr.sum())))
-            dependent += m @ rel[tr]
-    np.add.at(full["rel"], sourcing.node, edge_releases)
-    np.add.at(past_due, sourcing.node, edge_past)
-    record = MRPRecord(gr0 + dependent, full["sr"], full["poh"], full["net"], full["rec"], full["rel"], past_due)
+        local = e_node[ea:eb] - a
+        er = rec[local] * e_share[ea:eb, None]
+        rel, pdue = offset(er, e_lt[ea:eb])
+        if edge_receipts is not None:
+            edge_receipts[e_order[ea:eb]] = er
+        k = eb - ea
+        to_node = sparse.csr_matrix((np.ones(k), (local, np.arange(k))), shape=(b - a, k))
+        full["rel"][block] = to_node @ rel
+        past_due[block] = to_node @ pdue
+        tr = np.flatnonzero(e_kind[ea:eb] == 0)
+        if tr.size:
+            to_source = sparse.csr_matrix((np.ones(tr.size), (e_src[ea:eb][tr], tr)), shape=(n, k))
+            dependent += to_source @ rel
+    record = MRPRecord(*(m[inv] for m in (gr_p + dependent, full["sr"], full["poh"], full["net"], full["rec"],
+                                          full["rel"])), past_due[inv])
     orders = _orders(sourcing, edge_receipts, items) if make_orders else pl.DataFrame()
-    return NetworkPlan(record, dependent, levels, orders)
+    return NetworkPlan(record, dependent[inv], levels, orders)
 
 
 def _orders(sourcing: Sourcing, edge_receipts: np.ndarray, items) -> pl.DataFrame:
@@ -173,19 +188,24 @@ def _orders(sourcing: Sourcing, edge_receipts: np.ndarray, items) -> pl.DataFram
     rel = t - sourcing.lead_time[e]
     node = sourcing.node[e]
     src = sourcing.source[e]
-    kind = np.asarray(KINDS, dtype=object)[sourcing.kind[e]]
-    names = (lambda idx: np.asarray(items, dtype=object)[idx]) if items is not None else (lambda idx: idx)
-    item = names(node)
-    source = np.where(src >= 0, names(np.maximum(src, 0)), None) if e.size else np.array([], dtype=object)
-    return pl.DataFrame({
-        "order_id": np.arange(e.size, dtype=np.int64),
-        "node": node,
-        "item": list(item) if items is not None else node,
-        "kind": list(kind),
-        "source": list(source),
-        "supplier": list(sourcing.supplier[e]),
-        "release_bucket": rel,
-        "receipt_bucket": t.astype(np.int64),
-        "quantity": edge_receipts[e, t],
-        "past_due": rel < 0,
-    }, strict=False)
+    kinds = pl.Series("kind", list(KINDS), dtype=pl.Utf8)
+    if items is not None:
+        names = pl.Series("item", list(items))
+        item = names.gather(node)
+        source = pl.Series("source", names.gather(np.maximum(src, 0))).set(pl.Series(src < 0), None)
+    else:
+        item = pl.Series("item", node)
+        source = pl.Series("source", np.where(src >= 0, src, 0)).set(pl.Series(src < 0), None)
+    suppliers = pl.Series("supplier", list(sourcing.supplier), dtype=pl.Utf8, strict=False)
+    return pl.DataFrame([
+        pl.Series("order_id", np.arange(e.size, dtype=np.int64)),
+        pl.Series("node", node),
+        item.alias("item"),
+        kinds.gather(sourcing.kind[e].astype(np.int64)).alias("kind"),
+        source.alias("source"),
+        suppliers.gather(e).alias("supplier"),
+        pl.Series("release_bucket", rel.astype(np.int64)),
+        pl.Series("receipt_bucket", t.astype(np.int64)),
+        pl.Series("quantity", edge_receipts[e, t]),
+        pl.Series("past_due", rel < 0),
+    ])
