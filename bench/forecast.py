@@ -67,7 +67,8 @@ def single_models(train: pd.DataFrame, n_jobs: int):
 
     cheap = [sfm.SeasonalNaive(7), sfm.AutoETS(season_length=7, model="ANA", alias="AutoETS(ANA)"),
              sfm.AutoTheta(season_length=7, model="DOTM", alias="AutoTheta(DOTM)"),
-             sfm.CrostonSBA(), sfm.TSB(0.1, 0.1), sfm.ADIDA(), sfm.SeasonalWindowAverage(7, 4)]
+             sfm.AutoTheta(season_length=7, model="STM", alias="AutoTheta(STM)"),
+             sfm.CrostonSBA(), sfm.TSB(0.1, 0.1), sfm.ADIDA(), sfm.HistoricAverage(), sfm.SeasonalWindowAverage(7, 4)]
     t0 = time.perf_counter()
     fc = StatsForecast(models=cheap, freq="D", n_jobs=n_jobs).forecast(df=train, h=HORIZON)
     return fc.reset_index(drop=fc.index.name is None), time.perf_counter() - t0
@@ -77,7 +78,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--series", type=int, default=1_000, help="number of series (default 1,000)")
     parser.add_argument("--full", action="store_true", help="the issue's size: 10,000 series")
-    parser.add_argument("--sample", type=int, default=300, help="series for the AutoETS / single-model baselines")
+    parser.add_argument("--sample", type=int, default=300, help="series for the plain AutoETS baseline")
+    parser.add_argument("--single-sample", type=int, default=1_000,
+                        help="series for the single-model baselines (restricted ETS, theta, Croston family, ...)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
     args = parser.parse_args()
     n = 10_000 if args.full else args.series
@@ -115,25 +118,31 @@ def main() -> None:
           "below (goal: >= 10%)")
 
     rng = np.random.default_rng(7)
-    ids = rng.choice(data["unique_id"].unique(), size=min(args.sample, n), replace=False)
+    all_ids = data["unique_id"].unique()
+    big = rng.choice(all_ids, size=min(args.single_sample, n), replace=False)
+    ids = big[: min(args.sample, len(big))]
     s_train, s_test = train[train["unique_id"].isin(ids)], test[test["unique_id"].isin(ids)]
     t2 = time.perf_counter()
     ets = StatsForecast(models=[sfm.AutoETS(season_length=7)], freq="D", n_jobs=args.jobs).forecast(
         df=s_train, h=HORIZON)
     ets_time = time.perf_counter() - t2
     ets = ets.reset_index(drop=ets.index.name is None)
-    singles, _ = single_models(s_train, args.jobs)
-    print(f"\nOn a random sample of {len(ids)} series (same seed; baselines too slow to run on all):")
-    print(f"  Qudao engine                 WAPE {wape(s_test, fc, 'forecast'):.4f}")
-    print(f"  plain AutoETS (full search)  WAPE {wape(s_test, ets, 'AutoETS'):.4f}   {ets_time:.1f} s for "
+    print(f"\nPlain AutoETS (full model search) on a random sample of {len(ids)} series (too slow for all):")
+    print(f"  Qudao engine on the sample   WAPE {wape(s_test, fc, 'forecast'):.4f}")
+    print(f"  plain AutoETS                WAPE {wape(s_test, ets, 'AutoETS'):.4f}   {ets_time:.1f} s for "
           f"{len(ids)} series -> about {ets_time / len(ids) * n / 60:.1f} min extrapolated to {n:,} series")
-    scores = {c: wape(s_test, singles, c) for c in singles.columns if c not in ("unique_id", "ds")}
-    scores["AutoETS"] = wape(s_test, ets, "AutoETS")
+
+    b_train, b_test = train[train["unique_id"].isin(big)], test[test["unique_id"].isin(big)]
+    singles, singles_time = single_models(b_train, args.jobs)
+    w_b = wape(b_test, fc, "forecast")
+    print(f"\nEvery single model on a random sample of {len(big)} series ({singles_time:.1f} s):")
+    print(f"  Qudao engine on the sample   WAPE {w_b:.4f}")
+    scores = {c: wape(b_test, singles, c) for c in singles.columns if c not in ("unique_id", "ds")}
     best = min(scores, key=scores.get)
     for name, score in sorted(scores.items(), key=lambda kv: kv[1]):
         print(f"  single model {name:<16} WAPE {score:.4f}")
-    print(f"  best single model: {best} ({scores[best]:.4f}); engine "
-          f"{'<=' if wape(s_test, fc, 'forecast') <= scores[best] else '>'} best single (goal: no worse)")
+    print(f"  best single model: {best} ({scores[best]:.4f}); engine {w_b:.4f} is "
+          f"{100 * (1 - w_b / scores[best]):+.1f}% below it (goal: no worse, i.e. >= 0)")
 
 
 if __name__ == "__main__":
