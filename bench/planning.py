@@ -44,13 +44,27 @@ def make_network(n_skus: int, seed: int = 7) -> dict:
     rows = np.arange(n_skus)[:, None]
     node = [down.ravel(), down[split], dcs.ravel(), plant]
     source = [dcs[rows, dc_a].ravel(), dcs[rows, dc_b][split], np.repeat(plant, N_DC), np.full(n_skus, -1)]
-    share = [np.where(split, 0.6, 1.0).ravel(), np.full(int(split.sum()), 0.4), np.ones(n_skus * N_DC),
-             np.ones(n_skus)]
-    lead = [rng.integers(1, 3, down.size), rng.integers(1, 3, int(split.sum())), rng.integers(1, 4, dcs.size),
-            rng.integers(2, 5, n_skus)]
+    share = [
+        np.where(split, 0.6, 1.0).ravel(),
+        np.full(int(split.sum()), 0.4),
+        np.ones(n_skus * N_DC),
+        np.ones(n_skus),
+    ]
+    lead = [
+        rng.integers(1, 3, down.size),
+        rng.integers(1, 3, int(split.sum())),
+        rng.integers(1, 4, dcs.size),
+        rng.integers(2, 5, n_skus),
+    ]
     kind = ["transfer"] * (down.size + int(split.sum()) + dcs.size) + ["make"] * n_skus
-    rules = sourcing_rules(n, np.concatenate(node), np.concatenate(source), np.concatenate(share),
-                           np.concatenate(lead), kind=kind)
+    rules = sourcing_rules(
+        n,
+        np.concatenate(node),
+        np.concatenate(source),
+        np.concatenate(share),
+        np.concatenate(lead),
+        kind=kind,
+    )
 
     weeks = np.arange(WEEKS)
     season = 1.0 + 0.3 * np.sin(2 * np.pi * (weeks - 10) / 52.0)
@@ -69,13 +83,27 @@ def make_network(n_skus: int, seed: int = 7) -> dict:
     sched[:, 0] = np.where(rng.random(n) < 0.2, np.round(mean * 2), 0)
 
     rule = rng.choice(["lot_for_lot", "fixed", "periods"], n, p=[0.5, 0.3, 0.2])
-    fixed = np.where(rule == "fixed", np.maximum(1.0, np.round(eoq_quantity(np.maximum(mean, 5.0), 40.0, 1.5))),
-                     0.0)
-    lots = lot_sizing(n, rule=rule, fixed_quantity=fixed, periods=np.where(rule == "periods", 2, 1),
-                      minimum=np.where(rng.random(n) < 0.3, 10.0, 0.0),
-                      multiple=np.where(rng.random(n) < 0.3, rng.choice([6.0, 12.0, 24.0], n), 0.0))
-    return {"n": n, "rules": rules, "gross": gross, "on_hand": on_hand, "ss": ss, "sched": sched, "lots": lots,
-            "down": down.ravel()}
+    fixed = np.where(
+        rule == "fixed", np.maximum(1.0, np.round(eoq_quantity(np.maximum(mean, 5.0), 40.0, 1.5))), 0.0
+    )
+    lots = lot_sizing(
+        n,
+        rule=rule,
+        fixed_quantity=fixed,
+        periods=np.where(rule == "periods", 2, 1),
+        minimum=np.where(rng.random(n) < 0.3, 10.0, 0.0),
+        multiple=np.where(rng.random(n) < 0.3, rng.choice([6.0, 12.0, 24.0], n), 0.0),
+    )
+    return {
+        "n": n,
+        "rules": rules,
+        "gross": gross,
+        "on_hand": on_hand,
+        "ss": ss,
+        "sched": sched,
+        "lots": lots,
+        "down": down.ravel(),
+    }
 
 
 def loop_plan(net: dict, m: int) -> list[list[float]]:
@@ -128,12 +156,18 @@ def main() -> None:
     ap.add_argument("--full", action="store_true", help="2,000 SKUs = 100,000 SKU-locations")
     ap.add_argument("--loop-items", type=int, default=2_000, help="SKU-locations in the Python loop baseline")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--from-db", action="store_true",
-                    help="TODO: database to written proposals (needs the planning service; not implemented)")
+    ap.add_argument(
+        "--from-db",
+        action="store_true",
+        help="TODO: database to written proposals (needs the planning service; not implemented)",
+    )
     args = ap.parse_args()
     if args.from_db:
-        print("TODO(planning service): the database-to-written-proposals path is not implemented yet; "
-              "only the engine part is benchmarked here.", file=sys.stderr)
+        print(
+            "TODO(planning service): the database-to-written-proposals path is not implemented yet; "
+            "only the engine part is benchmarked here.",
+            file=sys.stderr,
+        )
         sys.exit(2)
     n_skus = 2_000 if args.full else args.skus
     t0 = time.perf_counter()
@@ -142,7 +176,9 @@ def main() -> None:
     n = net["n"]
 
     kw = {"scheduled_receipts": net["sched"], "safety_stock": net["ss"], "lots": net["lots"]}
-    plan_network(net["gross"][:500], net["on_hand"][:500], sourcing_rules(500, np.arange(500), -1, 1.0, 1))  # warm-up
+    plan_network(
+        net["gross"][:500], net["on_hand"][:500], sourcing_rules(500, np.arange(500), -1, 1.0, 1)
+    )  # warm-up
     best = math.inf
     for _ in range(args.repeat):
         t0 = time.perf_counter()
@@ -158,19 +194,29 @@ def main() -> None:
     loop_s = time.perf_counter() - t0
     loop_full = loop_s * n / m
     # downstream releases (rules with their release in the horizon) agree with the loop
-    np.testing.assert_allclose(plan.record.planned_releases[net["down"][:m]], np.array(ref), rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(
+        plan.record.planned_releases[net["down"][:m]], np.array(ref), rtol=1e-9, atol=1e-6
+    )
 
     orders = plan.orders
-    print(f"supply planning: {n:,} SKU-locations x {WEEKS} weekly buckets, 3 levels, {net['rules'].node.size:,} "
-          f"sourcing rules (network generated in {gen_s:.2f} s)")
-    print(f"  engine (net + lot size + offset + propagate) : {best:8.3f} s   "
-          f"{n / best:12,.0f} SKU-locations/s (best of {args.repeat})")
+    print(
+        f"supply planning: {n:,} SKU-locations x {WEEKS} weekly buckets, 3 levels, "
+        f"{net['rules'].node.size:,} sourcing rules (network generated in {gen_s:.2f} s)"
+    )
+    print(
+        f"  engine (net + lot size + offset + propagate) : {best:8.3f} s   "
+        f"{n / best:12,.0f} SKU-locations/s (best of {args.repeat})"
+    )
     print(f"  engine + proposal frame ({orders.height:,} orders)  : {with_orders:8.3f} s")
-    print(f"  python loop per item                         : {loop_full:8.3f} s   "
-          f"{n / loop_full:12,.0f} SKU-locations/s (measured on {m:,}: {loop_s:.2f} s, extrapolated)")
+    print(
+        f"  python loop per item                         : {loop_full:8.3f} s   "
+        f"{n / loop_full:12,.0f} SKU-locations/s (measured on {m:,}: {loop_s:.2f} s, extrapolated)"
+    )
     print(f"  speed-up                                     : {loop_full / best:8.1f}x")
-    print(f"  past-due releases: {int((plan.record.past_due > 0).sum()):,} SKU-locations; "
-          "database -> proposals: TODO (planning service, see --from-db)")
+    print(
+        f"  past-due releases: {int((plan.record.past_due > 0).sum()):,} SKU-locations; "
+        "database -> proposals: TODO (planning service, see --from-db)"
+    )
 
 
 if __name__ == "__main__":

@@ -12,8 +12,13 @@ ITEMS = ["bicycle", "wheel", "frame", "spoke", "rim", "bolt"]
 
 
 def _bom():
-    return bill_of_materials(6, parent=[0, 0, 0, 1, 1, 2], component=[1, 2, 5, 3, 4, 5],
-                             quantity_per=[2, 1, 4, 32, 1, 2], items=ITEMS)
+    return bill_of_materials(
+        6,
+        parent=[0, 0, 0, 1, 1, 2],
+        component=[1, 2, 5, 3, 4, 5],
+        quantity_per=[2, 1, 4, 32, 1, 2],
+        items=ITEMS,
+    )
 
 
 def test_low_level_codes():
@@ -30,7 +35,9 @@ def test_explosion_totals():
 def test_multi_level_mrp_by_hand():
     gross = np.zeros((6, 4))
     gross[0] = [0, 0, 0, 10]  # 10 bicycles due in week 3
-    plan = plan_bom(gross, on_hand=[0, 5, 0, 100, 0, 0], lead_time=[1, 1, 2, 1, 1, 0], bom=_bom(), items=ITEMS)
+    plan = plan_bom(
+        gross, on_hand=[0, 5, 0, 100, 0, 0], lead_time=[1, 1, 2, 1, 1, 0], bom=_bom(), items=ITEMS
+    )
     rec = plan.record
     assert rec.planned_releases[0].tolist() == [0, 0, 10, 0]  # assemble in week 2
     assert rec.gross_requirements[1].tolist() == [0, 0, 20, 0]  # 2 wheels each, in the release week

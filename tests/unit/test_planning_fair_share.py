@@ -19,7 +19,10 @@ def test_strict_priority_tiers():
     assert a.allocated[0].tolist() == [50, 20, 30]
     assert a.shortfall[0].tolist() == [0, 20, 30]
     assert a.report(CHANNELS).select("channel", "shortfall").rows() == [
-        ("retail", 0.0), ("online", 20.0), ("distributor", 30.0)]
+        ("retail", 0.0),
+        ("online", 20.0),
+        ("distributor", 30.0),
+    ]
 
 
 def test_fair_share_by_forecast():
@@ -53,7 +56,11 @@ def test_max_margin_many_items_in_one_lp():
 
 
 def test_supply_above_demand_fills_everything():
-    for policy, kw in (("priority", {"tier": [1, 2, 3]}), ("proportional", {}), ("max_margin", {"margin": 1})):
+    for policy, kw in (
+        ("priority", {"tier": [1, 2, 3]}),
+        ("proportional", {}),
+        ("max_margin", {"margin": 1}),
+    ):
         a = allocate_scarce(500, DEMAND, policy, **kw)
         assert a.allocated[0].tolist() == pytest.approx(DEMAND)
 
@@ -62,7 +69,9 @@ def test_bad_allocation_input():
     with pytest.raises(PlanningInputError, match="needs 30 units, supply is 20"):
         allocate_scarce(20, DEMAND, "max_margin", margin=[10, 8, 5], min_service=0.2)
     with pytest.raises(PlanningInputError) as err:
-        allocate_scarce(100, DEMAND, "max_margin", margin=[10, 8, 5], min_service=[0.2, 1.5, 0], channels=CHANNELS)
+        allocate_scarce(
+            100, DEMAND, "max_margin", margin=[10, 8, 5], min_service=[0.2, 1.5, 0], channels=CHANNELS
+        )
     assert err.value.item == "channel online"
     with pytest.raises(PlanningInputError, match="unknown"):
         allocate_scarce(100, DEMAND, "lottery")

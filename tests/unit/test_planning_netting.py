@@ -82,8 +82,13 @@ def test_periods_of_supply():
 
 def test_mixed_rules_vectorised_over_items():
     gr = np.array([GR[0], GR[0], GR[0]])
-    lots = lot_sizing(3, rule=["lot_for_lot", "fixed", "lot_for_lot"], fixed_quantity=[0, 50, 0],
-                      minimum=[0, 0, 25], multiple=[0, 0, 10])
+    lots = lot_sizing(
+        3,
+        rule=["lot_for_lot", "fixed", "lot_for_lot"],
+        fixed_quantity=[0, 50, 0],
+        minimum=[0, 0, 25],
+        multiple=[0, 0, 10],
+    )
     r = plan_items(gr, [10, 10, 10], [2, 2, 2], np.repeat(SR, 3, axis=0), lots=lots)
     assert r.planned_receipts[0].tolist() == [0, 0, 15, 20, 0, 30, 10, 25]
     assert r.planned_receipts[1].tolist() == [0, 0, 50, 0, 0, 50, 0, 0]

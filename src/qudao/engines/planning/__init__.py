@@ -23,7 +23,17 @@ from .fair_share import MAX_MARGIN, PRIORITY, PROPORTIONAL, Allocation, allocate
 from .graph import topological_levels
 from .lot_sizing import FIXED, LOT_FOR_LOT, PERIODS, LotSizing, eoq_quantity, lot_sizing, size_lots
 from .netting import MRPRecord, gross_requirements, net_requirements, offset, plan_items
-from .network import BUY, MAKE, TRANSFER, NetworkPlan, Sourcing, network_levels, plan_network, sourcing_rules
+from .network import (
+    BUY,
+    MAKE,
+    TRANSFER,
+    NetworkPlan,
+    Sourcing,
+    network_levels,
+    plan_from_demand,
+    plan_network,
+    sourcing_rules,
+)
 from .options import PlanOptions
 from .pegging import peg, peg_items, peg_network
 from .prebuild import Prebuild, prebuild
@@ -69,6 +79,7 @@ __all__ = [
     "peg_items",
     "peg_network",
     "plan_bom",
+    "plan_from_demand",
     "plan_items",
     "plan_network",
     "prebuild",

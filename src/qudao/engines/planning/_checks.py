@@ -17,8 +17,15 @@ def first_bad(field: str, bad: np.ndarray, items, reason: str, axis_items: int =
     raise PlanningInputError(field, reason + extra, item)
 
 
-def as_items(field: str, value, n: int, items=None, minimum: float | None = None,
-             buckets: int | None = None, allow_nan: bool = False) -> np.ndarray:
+def as_items(
+    field: str,
+    value,
+    n: int,
+    items=None,
+    minimum: float | None = None,
+    buckets: int | None = None,
+    allow_nan: bool = False,
+) -> np.ndarray:
     """A float array of shape (n,) or, with ``buckets``, (n, buckets) (a (n,) value is held constant)."""
     try:
         arr = np.asarray(value, dtype=float)

@@ -50,15 +50,17 @@ def bill_of_materials(n: int, parent, component, quantity_per, items=None) -> Bo
     bad = ~np.isfinite(q) | (q <= 0)
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
-        raise PlanningInputError("quantity_per", f"must be > 0 (component {label(items, int(c[j]))})",
-                                 label(items, int(p[j])))
+        raise PlanningInputError(
+            "quantity_per", f"must be > 0 (component {label(items, int(c[j]))})", label(items, int(p[j]))
+        )
     llc = topological_levels(n, p, c, items, "bom", "bill of materials has a cycle")
     return Bom(p, c, np.array(q), llc)
 
 
 def explode(bom: Bom, quantity, n: int | None = None) -> np.ndarray:
     """Total requirement of every item for end-item quantities (no stock, no time): the summarised
-    multi-level explosion ("where used" totals, Orlicky Ch. 4). ``quantity`` is (items,) or (items, buckets)."""
+    multi-level explosion ("where used" totals, Orlicky Ch. 4).
+    ``quantity`` is (items,) or (items, buckets)."""
     req = np.array(quantity, dtype=float)
     n = req.shape[0] if n is None else n
     m = bom.matrix(n)
@@ -77,8 +79,16 @@ class BomPlan:
     low_level_code: np.ndarray
 
 
-def plan_bom(gross, on_hand, lead_time, bom: Bom, scheduled_receipts=0.0, safety_stock=0.0,
-             lots: LotSizing | None = None, items=None) -> BomPlan:
+def plan_bom(
+    gross,
+    on_hand,
+    lead_time,
+    bom: Bom,
+    scheduled_receipts=0.0,
+    safety_stock=0.0,
+    lots: LotSizing | None = None,
+    items=None,
+) -> BomPlan:
     """Multi-level MRP over the items of ``bom``: net and lot-size each low-level code in turn, offset by the
     item lead time, and pass releases x quantity per down to the components. All input is validated first."""
     gr0 = np.asarray(gross, dtype=float)
@@ -99,10 +109,17 @@ def plan_bom(gross, on_hand, lead_time, bom: Bom, scheduled_receipts=0.0, safety
     for code in range(int(llc.max(initial=0)) + 1):
         idx = np.flatnonzero(llc == code)
         names = None if items is None else [items[i] for i in idx]
-        s, poh, net, rec = net_requirements(gr0[idx] + dependent[idx], oh[idx], sr[idx], ss[idx],
-                                            lots.take(idx), names)
+        s, poh, net, rec = net_requirements(
+            gr0[idx] + dependent[idx], oh[idx], sr[idx], ss[idx], lots.take(idx), names
+        )
         rel, pdue = offset(rec, lt[idx], names)
-        out["sr"][idx], out["poh"][idx], out["net"][idx], out["rec"][idx], out["rel"][idx] = s, poh, net, rec, rel
+        out["sr"][idx], out["poh"][idx], out["net"][idx], out["rec"][idx], out["rel"][idx] = (
+            s,
+            poh,
+            net,
+            rec,
+            rel,
+        )
         past_due[idx] = pdue
         released = np.zeros((n, nb))
         released[idx] = rel

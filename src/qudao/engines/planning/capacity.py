@@ -30,15 +30,20 @@ def check_capacity(capacity, resources=None) -> np.ndarray:
     bad = ~np.isfinite(cap) | (cap <= 0)
     if bad.any():
         r, t = np.unravel_index(int(np.flatnonzero(bad)[0]), cap.shape)
-        raise PlanningInputError("capacity", f"must be > 0 hours, got {float(cap[r, t]):g} in bucket {int(t)}",
-                                 label(resources, int(r)))
+        raise PlanningInputError(
+            "capacity",
+            f"must be > 0 hours, got {float(cap[r, t]):g} in bucket {int(t)}",
+            label(resources, int(r)),
+        )
     return cap
 
 
-def rough_cut_load(production, item, resource, hours_per_unit, n_resources: int, setup_hours=0.0,
-                   items=None) -> np.ndarray:
+def rough_cut_load(
+    production, item, resource, hours_per_unit, n_resources: int, setup_hours=0.0, items=None
+) -> np.ndarray:
     """Load in hours (resources, buckets) of planned production (items, buckets) over the routing lines
-    (item, resource, hours per unit, setup hours per order): sum of hours x quantity + setup x (quantity > 0)."""
+    (item, resource, hours per unit, setup hours per order):
+    sum of hours x quantity + setup x (quantity > 0)."""
     q = np.asarray(production, dtype=float)
     it = np.asarray(item, dtype=np.int64).ravel()
     rs = np.asarray(resource, dtype=np.int64).ravel()
@@ -63,14 +68,17 @@ def overload_report(load, capacity, resources=None) -> pl.DataFrame:
     ld = np.asarray(load, dtype=float)
     r, t = np.nonzero(ld > cap + _EPS)
     names = [label(resources, int(i)) for i in r]
-    return pl.DataFrame({
-        "resource": names,
-        "bucket": t.astype(np.int64),
-        "load": ld[r, t],
-        "capacity": cap[r, t],
-        "overload": ld[r, t] - cap[r, t],
-        "utilisation": ld[r, t] / cap[r, t],
-    }, strict=False)
+    return pl.DataFrame(
+        {
+            "resource": names,
+            "bucket": t.astype(np.int64),
+            "load": ld[r, t],
+            "capacity": cap[r, t],
+            "overload": ld[r, t] - cap[r, t],
+            "utilisation": ld[r, t] / cap[r, t],
+        },
+        strict=False,
+    )
 
 
 @dataclass(frozen=True)
@@ -100,13 +108,33 @@ class Changeovers:
         return float(self.table.get((a, b), self.default))
 
 
-SCHEDULE_COLUMNS = ("sequence", "order_id", "family", "rush", "changeover_hours", "start", "end",
-                    "start_bucket", "end_bucket", "due_bucket", "lateness", "late", "beyond_horizon")
+SCHEDULE_COLUMNS = (
+    "sequence",
+    "order_id",
+    "family",
+    "rush",
+    "changeover_hours",
+    "start",
+    "end",
+    "start_bucket",
+    "end_bucket",
+    "due_bucket",
+    "lateness",
+    "late",
+    "beyond_horizon",
+)
 
 
-def sequence(orders: list[WorkOrder], capacity, changeovers: Changeovers | None = None, *,
-             start: float = 0.0, start_family: str | None = None, batch_window: int = 0,
-             resource: str | None = None) -> pl.DataFrame:
+def sequence(
+    orders: list[WorkOrder],
+    capacity,
+    changeovers: Changeovers | None = None,
+    *,
+    start: float = 0.0,
+    start_family: str | None = None,
+    batch_window: int = 0,
+    resource: str | None = None,
+) -> pl.DataFrame:
     """Finite-capacity sequence of ``orders`` on one resource whose hours per bucket are ``capacity``.
 
     Time runs in working hours: bucket t offers capacity[t] hours, so no bucket is ever loaded beyond its
@@ -153,25 +181,54 @@ def sequence(orders: list[WorkOrder], capacity, changeovers: Changeovers | None 
         begin = now + co
         end = begin + pick.hours
         due_hour = hour_of(pick.due + 1)
-        rows.append({
-            "sequence": len(rows) + 1, "order_id": pick.order_id, "family": pick.family, "rush": pick.rush,
-            "changeover_hours": co, "start": begin, "end": end, "start_bucket": bucket_of(begin),
-            "end_bucket": bucket_of(end, end=True), "due_bucket": pick.due, "lateness": end - due_hour,
-            "late": end > due_hour + _EPS, "beyond_horizon": end > edge[-1] + _EPS,
-        })
+        rows.append(
+            {
+                "sequence": len(rows) + 1,
+                "order_id": pick.order_id,
+                "family": pick.family,
+                "rush": pick.rush,
+                "changeover_hours": co,
+                "start": begin,
+                "end": end,
+                "start_bucket": bucket_of(begin),
+                "end_bucket": bucket_of(end, end=True),
+                "due_bucket": pick.due,
+                "lateness": end - due_hour,
+                "late": end > due_hour + _EPS,
+                "beyond_horizon": end > edge[-1] + _EPS,
+            }
+        )
         waiting.remove(pick)
         now, family = end, pick.family
     return pl.DataFrame(rows, schema=_SCHEMA) if rows else pl.DataFrame(schema=_SCHEMA)
 
 
-_SCHEMA = {"sequence": pl.Int64, "order_id": pl.Utf8, "family": pl.Utf8, "rush": pl.Boolean,
-           "changeover_hours": pl.Float64, "start": pl.Float64, "end": pl.Float64, "start_bucket": pl.Int64,
-           "end_bucket": pl.Int64, "due_bucket": pl.Int64, "lateness": pl.Float64, "late": pl.Boolean,
-           "beyond_horizon": pl.Boolean}
+_SCHEMA = {
+    "sequence": pl.Int64,
+    "order_id": pl.Utf8,
+    "family": pl.Utf8,
+    "rush": pl.Boolean,
+    "changeover_hours": pl.Float64,
+    "start": pl.Float64,
+    "end": pl.Float64,
+    "start_bucket": pl.Int64,
+    "end_bucket": pl.Int64,
+    "due_bucket": pl.Int64,
+    "lateness": pl.Float64,
+    "late": pl.Boolean,
+    "beyond_horizon": pl.Boolean,
+}
 
 
-def insert_rush_order(schedule: pl.DataFrame, orders: list[WorkOrder], rush: WorkOrder, now: float, capacity,
-                      changeovers: Changeovers | None = None, batch_window: int = 0) -> pl.DataFrame:
+def insert_rush_order(
+    schedule: pl.DataFrame,
+    orders: list[WorkOrder],
+    rush: WorkOrder,
+    now: float,
+    capacity,
+    changeovers: Changeovers | None = None,
+    batch_window: int = 0,
+) -> pl.DataFrame:
     """Insert a rush order into an existing sequence at working hour ``now``.
 
     Rule: orders already started by ``now`` are frozen (the running one is finished, never pre-empted); the
@@ -184,13 +241,22 @@ def insert_rush_order(schedule: pl.DataFrame, orders: list[WorkOrder], rush: Wor
     rest = [by_id[i] for i in schedule.filter(pl.col("start") >= now - _EPS)["order_id"].to_list()]
     free = max(now, float(frozen["end"].max())) if frozen.height else now
     family = frozen["family"][-1] if frozen.height else None
-    tail = sequence([*rest, WorkOrder(rush.order_id, rush.hours, rush.due, rush.family, 0, True)], capacity,
-                    changeovers, start=free, start_family=family, batch_window=batch_window)
+    tail = sequence(
+        [*rest, WorkOrder(rush.order_id, rush.hours, rush.due, rush.family, 0, True)],
+        capacity,
+        changeovers,
+        start=free,
+        start_family=family,
+        batch_window=batch_window,
+    )
     tail = tail.with_columns(pl.col("sequence") + frozen.height)
     out = pl.concat([frozen, tail])
     before = schedule.select("order_id", pl.col("end").alias("_was"))
-    return (out.join(before, on="order_id", how="left")
-            .with_columns((pl.col("end") - pl.col("_was")).fill_null(0.0).alias("moved_by")).drop("_was"))
+    return (
+        out.join(before, on="order_id", how="left")
+        .with_columns((pl.col("end") - pl.col("_was")).fill_null(0.0).alias("moved_by"))
+        .drop("_was")
+    )
 
 
 def bucket_usage(schedule: pl.DataFrame, capacity) -> np.ndarray:

@@ -51,13 +51,16 @@ class Allocation:
         """Per channel (summed over items): demand, allocated, shortfall and fill rate."""
         k = self.demand.shape[1]
         names = list(channels) if channels is not None else list(range(k))
-        return pl.DataFrame({
-            "channel": names,
-            "demand": self.demand.sum(axis=0),
-            "allocated": self.allocated.sum(axis=0),
-            "shortfall": self.shortfall.sum(axis=0),
-            "fill_rate": self.fill_rate,
-        }, strict=False)
+        return pl.DataFrame(
+            {
+                "channel": names,
+                "demand": self.demand.sum(axis=0),
+                "allocated": self.allocated.sum(axis=0),
+                "shortfall": self.shortfall.sum(axis=0),
+                "fill_rate": self.fill_rate,
+            },
+            strict=False,
+        )
 
 
 def _matrix(field, value, shape, channels, items, lo=None, hi=None) -> np.ndarray:
@@ -73,15 +76,30 @@ def _matrix(field, value, shape, channels, items, lo=None, hi=None) -> np.ndarra
         bad |= arr > hi
     if bad.any():
         i, c = np.unravel_index(int(np.flatnonzero(bad)[0]), shape)
-        rng = "a finite number" + (f" >= {lo:g}" if lo is not None else "") + (f" and <= {hi:g}" if hi is not None
-                                                                               else "")
-        where = f"channel {label(channels, int(c))}" + ("" if shape[0] == 1 else f", item {label(items, int(i))}")
+        rng = (
+            "a finite number"
+            + (f" >= {lo:g}" if lo is not None else "")
+            + (f" and <= {hi:g}" if hi is not None else "")
+        )
+        where = f"channel {label(channels, int(c))}" + (
+            "" if shape[0] == 1 else f", item {label(items, int(i))}"
+        )
         raise PlanningInputError(field, f"must be {rng}, got {float(arr[i, c]):g}", where)
     return np.array(arr)
 
 
-def allocate_scarce(supply, demand, policy: str, *, tier=None, forecast=None, margin=None, min_service=0.0,
-                    channels=None, items=None) -> Allocation:
+def allocate_scarce(
+    supply,
+    demand,
+    policy: str,
+    *,
+    tier=None,
+    forecast=None,
+    margin=None,
+    min_service=0.0,
+    channels=None,
+    items=None,
+) -> Allocation:
     """Allocate ``supply`` to channel ``demand`` by ``policy`` (see the module docstring)."""
     d = np.asarray(demand, dtype=float)
     one = d.ndim == 1
@@ -90,11 +108,14 @@ def allocate_scarce(supply, demand, policy: str, *, tier=None, forecast=None, ma
         raise PlanningInputError("demand", "must be (channels,) or (items, channels)")
     shape = d.shape
     d = _matrix("demand", d, shape, channels, items, lo=0.0)
-    s = np.broadcast_to(np.asarray(supply, dtype=float).ravel() if np.ndim(supply) else np.asarray(supply, float),
-                        (shape[0],)).copy()
+    s = np.broadcast_to(
+        np.asarray(supply, dtype=float).ravel() if np.ndim(supply) else np.asarray(supply, float), (shape[0],)
+    ).copy()
     bad = ~np.isfinite(s) | (s < 0)
     if bad.any():
-        raise PlanningInputError("supply", "must be a finite number >= 0", label(items, int(np.flatnonzero(bad)[0])))
+        raise PlanningInputError(
+            "supply", "must be a finite number >= 0", label(items, int(np.flatnonzero(bad)[0]))
+        )
     if policy == PRIORITY:
         if tier is None:
             raise PlanningInputError("tier", "the priority policy needs a tier per channel")
@@ -114,7 +135,8 @@ def allocate_scarce(supply, demand, policy: str, *, tier=None, forecast=None, ma
 
 
 def by_priority(supply: np.ndarray, demand: np.ndarray, tier: np.ndarray) -> np.ndarray:
-    """Serve tier 1 fully, then tier 2, ...; a tier that cannot be served fully shares in proportion to demand."""
+    """Serve tier 1 fully, then tier 2, ...; a tier that cannot be served fully shares in proportion
+    to demand."""
     left = supply.astype(float).copy()
     alloc = np.zeros_like(demand)
     for t in np.unique(tier):
@@ -151,8 +173,9 @@ def by_forecast_share(supply: np.ndarray, demand: np.ndarray, forecast: np.ndarr
     return alloc
 
 
-def by_max_margin(supply: np.ndarray, demand: np.ndarray, margin: np.ndarray, min_service: np.ndarray,
-                  items=None) -> tuple[np.ndarray, float]:
+def by_max_margin(
+    supply: np.ndarray, demand: np.ndarray, margin: np.ndarray, min_service: np.ndarray, items=None
+) -> tuple[np.ndarray, float]:
     """One LP for all items (block diagonal), solved by HiGHS. Infeasible minimum service names the item."""
     n, k = demand.shape
     low = min_service * demand
@@ -160,12 +183,20 @@ def by_max_margin(supply: np.ndarray, demand: np.ndarray, margin: np.ndarray, mi
     short = need > supply + _EPS
     if short.any():
         i = int(np.flatnonzero(short)[0])
-        raise PlanningInputError("min_service", f"the minimum service needs {need[i]:g} units, supply is "
-                                 f"{supply[i]:g}", label(items, i))
+        raise PlanningInputError(
+            "min_service",
+            f"the minimum service needs {need[i]:g} units, supply is {supply[i]:g}",
+            label(items, i),
+        )
     rows = np.repeat(np.arange(n), k)
     a = sparse.csr_matrix((np.ones(n * k), (rows, np.arange(n * k))), shape=(n, n * k))
-    res = optimize.linprog(-margin.ravel(), A_ub=a, b_ub=supply, bounds=np.column_stack([low.ravel(),
-                           demand.ravel()]), method="highs")
+    res = optimize.linprog(
+        -margin.ravel(),
+        A_ub=a,
+        b_ub=supply,
+        bounds=np.column_stack([low.ravel(), demand.ravel()]),
+        method="highs",
+    )
     if res.status != 0:
         raise PlanningInputError("max_margin", f"the allocation LP failed: {res.message}")
     x = np.clip(res.x.reshape(n, k), low, demand)

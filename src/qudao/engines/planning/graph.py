@@ -12,8 +12,9 @@ import numpy as np
 from .errors import PlanningInputError, label
 
 
-def topological_levels(n: int, first: np.ndarray, then: np.ndarray, items=None, field: str = "graph",
-                       what: str = "form a cycle") -> np.ndarray:
+def topological_levels(
+    n: int, first: np.ndarray, then: np.ndarray, items=None, field: str = "graph", what: str = "form a cycle"
+) -> np.ndarray:
     """Level of every node: 0 if no edge points to it, else 1 + the highest level of the nodes before it
     (the longest path from a root). One vectorised step per level. A cycle raises PlanningInputError whose
     ``item`` is the list of nodes on one cycle, in edge direction, the first repeated at the end."""
@@ -48,7 +49,7 @@ def find_cycle(left: np.ndarray, first: np.ndarray, then: np.ndarray, items=None
         seen[node] = len(path)
         path.append(node)
         node = before[node]
-    loop = path[seen[node]:]
+    loop = path[seen[node] :]
     loop.reverse()  # edge direction
     loop.append(loop[0])
     return [label(items, i) for i in loop]

@@ -32,7 +32,9 @@ class LotSizing:
     fixed_quantity: np.ndarray
     periods: np.ndarray
     minimum: np.ndarray
-    multiple: np.ndarray  # effective multiple: least common multiple of order multiple and pack size; 0 = none
+    multiple: (
+        np.ndarray
+    )  # effective multiple: least common multiple of order multiple and pack size; 0 = none
 
     @property
     def n(self) -> int:
@@ -40,12 +42,25 @@ class LotSizing:
 
     def take(self, index: np.ndarray) -> LotSizing:
         """The parameters of a subset of the items (used level by level in the network)."""
-        return LotSizing(self.rule[index], self.fixed_quantity[index], self.periods[index],
-                         self.minimum[index], self.multiple[index])
+        return LotSizing(
+            self.rule[index],
+            self.fixed_quantity[index],
+            self.periods[index],
+            self.minimum[index],
+            self.multiple[index],
+        )
 
 
-def lot_sizing(n: int, rule=LOT_FOR_LOT, fixed_quantity=0.0, periods=1, minimum=0.0, multiple=0.0,
-               pack_size=0.0, items=None) -> LotSizing:
+def lot_sizing(
+    n: int,
+    rule=LOT_FOR_LOT,
+    fixed_quantity=0.0,
+    periods=1,
+    minimum=0.0,
+    multiple=0.0,
+    pack_size=0.0,
+    items=None,
+) -> LotSizing:
     """Build validated lot-sizing parameters for ``n`` items; every argument is a scalar or an (n,) array.
 
     With both an order multiple and a supplier pack size the order is rounded up to their least common
@@ -57,8 +72,9 @@ def lot_sizing(n: int, rule=LOT_FOR_LOT, fixed_quantity=0.0, periods=1, minimum=
         code[rules == name] = i
     if (code < 0).any():
         j = int(np.flatnonzero(code < 0)[0])
-        raise PlanningInputError("lot_rule", f"unknown rule {rules[j]!r}; use one of {', '.join(RULES)}",
-                                 label(items, j))
+        raise PlanningInputError(
+            "lot_rule", f"unknown rule {rules[j]!r}; use one of {', '.join(RULES)}", label(items, j)
+        )
     q = as_items("fixed_quantity", fixed_quantity, n, items, minimum=0.0)
     first_bad("fixed_quantity", (code == 1) & (q <= 0), items, "must be > 0 for the fixed rule (EOQ)")
     p = as_items("periods", periods, n, items, minimum=1.0)
@@ -67,8 +83,12 @@ def lot_sizing(n: int, rule=LOT_FOR_LOT, fixed_quantity=0.0, periods=1, minimum=
     mult = as_items("multiple", multiple, n, items, minimum=0.0)
     pack = as_items("pack_size", pack_size, n, items, minimum=0.0)
     both = (mult > 0) & (pack > 0)
-    first_bad("pack_size", both & ((mult != np.floor(mult)) | (pack != np.floor(pack))), items,
-              "and the order multiple must be whole numbers when both are given")
+    first_bad(
+        "pack_size",
+        both & ((mult != np.floor(mult)) | (pack != np.floor(pack))),
+        items,
+        "and the order multiple must be whole numbers when both are given",
+    )
     eff = np.where(pack > 0, pack, mult)
     if both.any():
         eff[both] = np.lcm(mult[both].astype(np.int64), pack[both].astype(np.int64))

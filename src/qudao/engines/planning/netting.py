@@ -80,8 +80,9 @@ def _cover(gross: np.ndarray, receipts: np.ndarray, ss: np.ndarray, periods: np.
     return out
 
 
-def net_requirements(gross, on_hand, scheduled_receipts=0.0, safety_stock=0.0, lots: LotSizing | None = None,
-                     items=None):
+def net_requirements(
+    gross, on_hand, scheduled_receipts=0.0, safety_stock=0.0, lots: LotSizing | None = None, items=None
+):
     """Net and lot-size every item; returns (scheduled receipts, projected on hand, net requirements,
     planned receipts) as (items, buckets) matrices.
 
@@ -145,8 +146,15 @@ def offset(receipts: np.ndarray, lead_time, items=None) -> tuple[np.ndarray, np.
     return releases, past_due
 
 
-def plan_items(gross, on_hand, lead_time, scheduled_receipts=0.0, safety_stock=0.0,
-               lots: LotSizing | None = None, items=None) -> MRPRecord:
+def plan_items(
+    gross,
+    on_hand,
+    lead_time,
+    scheduled_receipts=0.0,
+    safety_stock=0.0,
+    lots: LotSizing | None = None,
+    items=None,
+) -> MRPRecord:
     """The full single-level MRP record: netting, lot sizing and lead-time offsetting."""
     gr = np.asarray(gross, dtype=float)
     n = gr.shape[0] if gr.ndim == 2 else 0

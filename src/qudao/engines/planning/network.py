@@ -21,7 +21,8 @@ from ._checks import as_items, first_bad
 from .errors import PlanningInputError, label
 from .graph import topological_levels
 from .lot_sizing import LotSizing, lot_sizing
-from .netting import MRPRecord, net_requirements, offset
+from .netting import MRPRecord, gross_requirements, net_requirements, offset
+from .options import PlanOptions
 
 TRANSFER = "transfer"  # from another SKU-location of the network
 BUY = "buy"  # purchase from an external supplier
@@ -51,8 +52,10 @@ def sourcing_rules(n: int, node, source, share, lead_time, kind=None, supplier=N
     """
     nd = np.asarray(node, dtype=np.int64).ravel()
     e = nd.size
-    src = np.asarray([-1 if s is None else s for s in np.broadcast_to(np.asarray(source, dtype=object), (e,))],
-                     dtype=np.int64)
+    src = np.asarray(
+        [-1 if s is None else s for s in np.broadcast_to(np.asarray(source, dtype=object), (e,))],
+        dtype=np.int64,
+    )
     first_bad("node", (nd < 0) | (nd >= n), None, f"must index one of the {n} SKU-locations")
     first_bad("source", (src < -1) | (src >= n), None, f"must index one of the {n} SKU-locations or be -1")
     if kind is None:
@@ -65,25 +68,34 @@ def sourcing_rules(n: int, node, source, share, lead_time, kind=None, supplier=N
         bad = kd < 0
         if bad.any():
             j = int(np.flatnonzero(bad)[0])
-            raise PlanningInputError("kind", f"unknown {names[j]!r}; use one of {', '.join(KINDS)}",
-                                     label(items, int(nd[j])))
+            raise PlanningInputError(
+                "kind", f"unknown {names[j]!r}; use one of {', '.join(KINDS)}", label(items, int(nd[j]))
+            )
     where = lambda bad, field, reason: (  # noqa: E731
-        bad.any() and _raise(field, reason, label(items, int(nd[np.flatnonzero(bad)[0]]))))
+        bad.any() and _raise(field, reason, label(items, int(nd[np.flatnonzero(bad)[0]])))
+    )
     where((kd == 0) & (src < 0), "source", "a transfer rule needs an upstream SKU-location")
     where((kd != 0) & (src >= 0), "source", "a buy or make rule takes no upstream SKU-location")
     sh = np.broadcast_to(np.asarray(share, dtype=float), (e,))
     where(~np.isfinite(sh) | (sh <= 0) | (sh > 1), "share", "split share must be in (0, 1]")
-    lt = np.broadcast_to(np.asarray([np.nan if v is None else v for v in np.atleast_1d(lead_time)],
-                                    dtype=float), (e,))
+    lt = np.broadcast_to(
+        np.asarray([np.nan if v is None else v for v in np.atleast_1d(lead_time)], dtype=float), (e,)
+    )
     where(np.isnan(lt), "lead_time", "is missing on a sourcing rule")
-    where(~np.isfinite(lt) | (lt < 0) | (lt != np.floor(lt)), "lead_time",
-          "must be a whole number of buckets >= 0")
+    where(
+        ~np.isfinite(lt) | (lt < 0) | (lt != np.floor(lt)),
+        "lead_time",
+        "must be a whole number of buckets >= 0",
+    )
     total = np.bincount(nd, weights=sh, minlength=n)
     count = np.bincount(nd, minlength=n)
     first_bad("sourcing", count == 0, items, "has no sourcing rule")
     first_bad("share", np.abs(total - 1.0) > _SHARE_TOL, items, "split shares must add up to 1")
-    sup = np.broadcast_to(np.asarray(supplier, dtype=object), (e,)) if supplier is not None \
+    sup = (
+        np.broadcast_to(np.asarray(supplier, dtype=object), (e,))
+        if supplier is not None
         else np.full(e, None, dtype=object)
+    )
     return Sourcing(nd, src, kd, np.array(sh), lt.astype(np.int64), np.array(sup, dtype=object))
 
 
@@ -96,8 +108,9 @@ def network_levels(n: int, sourcing: Sourcing, items=None) -> np.ndarray:
     more than the highest level of the locations it supplies (topological order). A cycle raises
     PlanningInputError naming the SKU-locations on it, customer before source."""
     t = sourcing.kind == 0
-    return topological_levels(n, sourcing.node[t], sourcing.source[t], items, "sourcing",
-                              "sourcing rules form a cycle")
+    return topological_levels(
+        n, sourcing.node[t], sourcing.source[t], items, "sourcing", "sourcing rules form a cycle"
+    )
 
 
 @dataclass(frozen=True)
@@ -110,12 +123,30 @@ class NetworkPlan:
     orders: pl.DataFrame  # proposals: one row per rule and receipt bucket
 
 
-ORDER_COLUMNS = ("order_id", "node", "item", "kind", "source", "supplier", "release_bucket", "receipt_bucket",
-                 "quantity", "past_due")
+ORDER_COLUMNS = (
+    "order_id",
+    "node",
+    "item",
+    "kind",
+    "source",
+    "supplier",
+    "release_bucket",
+    "receipt_bucket",
+    "quantity",
+    "past_due",
+)
 
 
-def plan_network(gross, on_hand, sourcing: Sourcing, scheduled_receipts=0.0, safety_stock=0.0,
-                 lots: LotSizing | None = None, items=None, make_orders: bool = True) -> NetworkPlan:
+def plan_network(
+    gross,
+    on_hand,
+    sourcing: Sourcing,
+    scheduled_receipts=0.0,
+    safety_stock=0.0,
+    lots: LotSizing | None = None,
+    items=None,
+    make_orders: bool = True,
+) -> NetworkPlan:
     """Plan every SKU-location of the network, level by level from the customers upstream.
 
     ``gross`` is the independent gross requirement (n, buckets); a location's planned receipts are split
@@ -156,9 +187,14 @@ def plan_network(gross, on_hand, sourcing: Sourcing, scheduled_receipts=0.0, saf
     for lv in range(bounds.size - 1):
         a, b = int(bounds[lv]), int(bounds[lv + 1])
         block = slice(a, b)
-        s, poh, net, rec = net_requirements(gr_p[block] + dependent[block], oh_p[block], sr_p[block],
-                                            ss_p[block], lots_p.take(block),
-                                            None if names_p is None else names_p[a:b])
+        s, poh, net, rec = net_requirements(
+            gr_p[block] + dependent[block],
+            oh_p[block],
+            sr_p[block],
+            ss_p[block],
+            lots_p.take(block),
+            None if names_p is None else names_p[a:b],
+        )
         full["sr"][block], full["poh"][block], full["net"][block], full["rec"][block] = s, poh, net, rec
         ea, eb = int(e_bounds[lv]), int(e_bounds[lv + 1])
         if ea == eb:
@@ -176,10 +212,43 @@ def plan_network(gross, on_hand, sourcing: Sourcing, scheduled_receipts=0.0, saf
         if tr.size:
             to_source = sparse.csr_matrix((np.ones(tr.size), (e_src[ea:eb][tr], tr)), shape=(n, k))
             dependent += to_source @ rel
-    record = MRPRecord(*(m[inv] for m in (gr_p + dependent, full["sr"], full["poh"], full["net"], full["rec"],
-                                          full["rel"])), past_due[inv])
+    record = MRPRecord(
+        *(m[inv] for m in (gr_p + dependent, full["sr"], full["poh"], full["net"], full["rec"], full["rel"])),
+        past_due[inv],
+    )
     orders = _orders(sourcing, edge_receipts, items) if make_orders else pl.DataFrame()
     return NetworkPlan(record, dependent[inv], levels, orders)
+
+
+def plan_from_demand(
+    forecast, open_orders, on_hand, sourcing: Sourcing, options: PlanOptions | None = None, **kwargs
+) -> NetworkPlan:
+    """Plan the network from the consensus forecast and open orders (items, buckets) under ``options``: the
+    gross requirement follows ``options.gross_rule`` and the plan covers the first ``options.horizon``
+    buckets. Other keyword arguments go to :func:`plan_network`."""
+    options = options or PlanOptions()
+    f = np.asarray(forecast, dtype=float)
+    o = np.asarray(open_orders, dtype=float)
+    if f.ndim != 2 or o.shape != f.shape:
+        raise PlanningInputError(
+            "forecast",
+            f"forecast {f.shape} and open orders {o.shape} must be the same (items, buckets) shape",
+        )
+    if f.shape[1] < options.horizon:
+        raise PlanningInputError("horizon", f"is {options.horizon} buckets, the demand covers {f.shape[1]}")
+    h = options.horizon
+    sr = kwargs.pop("scheduled_receipts", 0.0)
+    ss = kwargs.pop("safety_stock", 0.0)
+    sr = np.asarray(sr, dtype=float)
+    ss = np.asarray(ss, dtype=float)
+    return plan_network(
+        gross_requirements(f[:, :h], o[:, :h], options.gross_rule),
+        on_hand,
+        sourcing,
+        scheduled_receipts=sr[:, :h] if sr.ndim == 2 else sr,
+        safety_stock=ss[:, :h] if ss.ndim == 2 else ss,
+        **kwargs,
+    )
 
 
 def _orders(sourcing: Sourcing, edge_receipts: np.ndarray, items) -> pl.DataFrame:
@@ -197,15 +266,17 @@ def _orders(sourcing: Sourcing, edge_receipts: np.ndarray, items) -> pl.DataFram
         item = pl.Series("item", node)
         source = pl.Series("source", np.where(src >= 0, src, 0)).set(pl.Series(src < 0), None)
     suppliers = pl.Series("supplier", list(sourcing.supplier), dtype=pl.Utf8, strict=False)
-    return pl.DataFrame([
-        pl.Series("order_id", np.arange(e.size, dtype=np.int64)),
-        pl.Series("node", node),
-        item.alias("item"),
-        kinds.gather(sourcing.kind[e].astype(np.int64)).alias("kind"),
-        source.alias("source"),
-        suppliers.gather(e).alias("supplier"),
-        pl.Series("release_bucket", rel.astype(np.int64)),
-        pl.Series("receipt_bucket", t.astype(np.int64)),
-        pl.Series("quantity", edge_receipts[e, t]),
-        pl.Series("past_due", rel < 0),
-    ])
+    return pl.DataFrame(
+        [
+            pl.Series("order_id", np.arange(e.size, dtype=np.int64)),
+            pl.Series("node", node),
+            item.alias("item"),
+            kinds.gather(sourcing.kind[e].astype(np.int64)).alias("kind"),
+            source.alias("source"),
+            suppliers.gather(e).alias("supplier"),
+            pl.Series("release_bucket", rel.astype(np.int64)),
+            pl.Series("receipt_bucket", t.astype(np.int64)),
+            pl.Series("quantity", edge_receipts[e, t]),
+            pl.Series("past_due", rel < 0),
+        ]
+    )

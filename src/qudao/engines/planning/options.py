@@ -29,7 +29,9 @@ class PlanOptions:
         if self.bucket not in ("day", "week"):
             raise PlanningInputError("bucket", f"must be 'day' or 'week', not {self.bucket!r}")
         if not isinstance(self.horizon, int) or self.horizon <= 0:
-            raise PlanningInputError("horizon", f"must be a positive whole number of buckets, not {self.horizon!r}")
+            raise PlanningInputError(
+                "horizon", f"must be a positive whole number of buckets, not {self.horizon!r}"
+            )
         if self.gross_rule not in (GROSS_MAX, GROSS_SUM):
             raise PlanningInputError("gross_rule", f"must be 'max' or 'sum', not {self.gross_rule!r}")
         if not self.buckets_per_year > 0:

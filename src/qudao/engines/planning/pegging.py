@@ -26,8 +26,9 @@ def _prepare(frame: pl.DataFrame, kind: str, id_col: str) -> pl.DataFrame:
     missing = need - set(frame.columns)
     if missing:
         raise PlanningInputError(kind, f"needs columns {sorted(need)}; missing {sorted(missing)}")
-    f = frame.select("item", "bucket", pl.col(id_col).cast(pl.Utf8).alias("id"),
-                     pl.col("quantity").cast(pl.Float64)).with_row_index("_seq")
+    f = frame.select(
+        "item", "bucket", pl.col(id_col).cast(pl.Utf8).alias("id"), pl.col("quantity").cast(pl.Float64)
+    ).with_row_index("_seq")
     bad = f.filter(~pl.col("quantity").is_finite() | (pl.col("quantity") < 0))
     if bad.height:
         raise PlanningInputError("quantity", f"{kind} quantities must be finite and >= 0", bad["item"][0])
@@ -35,7 +36,8 @@ def _prepare(frame: pl.DataFrame, kind: str, id_col: str) -> pl.DataFrame:
 
 
 def peg(supplies: pl.DataFrame, demands: pl.DataFrame, tol: float = 1e-9) -> pl.DataFrame:
-    """Peg ``supplies`` (item, bucket, supply_id, quantity) to ``demands`` (item, bucket, demand_id, quantity).
+    """Peg ``supplies`` (item, bucket, supply_id, quantity) to ``demands``
+    (item, bucket, demand_id, quantity).
 
     Stock on hand is a supply in a bucket before the first (e.g. -1). Returns PEG_COLUMNS rows; a null
     demand_id is unpegged supply, a null supply_id is uncovered demand.
@@ -73,16 +75,20 @@ def peg(supplies: pl.DataFrame, demands: pl.DataFrame, tol: float = 1e-9) -> pl.
     item = keys["item"].to_list()
     s_id, s_b = s["id"].to_list(), s["bucket"].to_list()
     d_id, d_b = d["id"].to_list(), d["bucket"].to_list()
-    out = pl.DataFrame({
-        "item": [item[i] for i in k],
-        "supply_id": [s_id[i] if i < ns else None for i in si],
-        "supply_bucket": [s_b[i] if i < ns else None for i in si],
-        "demand_id": [d_id[i] if i < nd else None for i in di],
-        "demand_bucket": [d_b[i] if i < nd else None for i in di],
-        "quantity": length,
-    }, strict=False)
-    return (out.group_by(["item", "supply_id", "supply_bucket", "demand_id", "demand_bucket"], maintain_order=True)
-            .agg(pl.col("quantity").sum()))
+    out = pl.DataFrame(
+        {
+            "item": [item[i] for i in k],
+            "supply_id": [s_id[i] if i < ns else None for i in si],
+            "supply_bucket": [s_b[i] if i < ns else None for i in si],
+            "demand_id": [d_id[i] if i < nd else None for i in di],
+            "demand_bucket": [d_b[i] if i < nd else None for i in di],
+            "quantity": length,
+        },
+        strict=False,
+    )
+    return out.group_by(
+        ["item", "supply_id", "supply_bucket", "demand_id", "demand_bucket"], maintain_order=True
+    ).agg(pl.col("quantity").sum())
 
 
 def _cum_within(key: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -106,22 +112,55 @@ def peg_network(plan: NetworkPlan, on_hand, demands: pl.DataFrame, items=None) -
     sr = plan.record.scheduled_receipts
     r, t = np.nonzero(sr)
     o = plan.orders
-    supplies = pl.concat([
-        pl.DataFrame({"item": names, "bucket": [-1] * n, "supply_id": ["on hand"] * n, "quantity": oh},
-                     strict=False),
-        pl.DataFrame({"item": [names[i] for i in r], "bucket": t.astype(np.int64),
-                      "supply_id": [f"scheduled:{b}" for b in t], "quantity": sr[r, t]}, strict=False),
-        pl.DataFrame({"item": o["item"].to_list(), "bucket": o["receipt_bucket"],
-                      "supply_id": [f"order:{i}" for i in o["order_id"]], "quantity": o["quantity"]},
-                     strict=False),
-    ], how="vertical_relaxed")
+    supplies = pl.concat(
+        [
+            pl.DataFrame(
+                {"item": names, "bucket": [-1] * n, "supply_id": ["on hand"] * n, "quantity": oh},
+                strict=False,
+            ),
+            pl.DataFrame(
+                {
+                    "item": [names[i] for i in r],
+                    "bucket": t.astype(np.int64),
+                    "supply_id": [f"scheduled:{b}" for b in t],
+                    "quantity": sr[r, t],
+                },
+                strict=False,
+            ),
+            pl.DataFrame(
+                {
+                    "item": o["item"].to_list(),
+                    "bucket": o["receipt_bucket"],
+                    "supply_id": [f"order:{i}" for i in o["order_id"]],
+                    "quantity": o["quantity"],
+                },
+                strict=False,
+            ),
+        ],
+        how="vertical_relaxed",
+    )
     tr = o.filter(pl.col("kind") == "transfer")
-    dependent = pl.DataFrame({"item": tr["source"].to_list(), "bucket": tr["release_bucket"],
-                              "demand_id": [f"order:{i}" for i in tr["order_id"]], "quantity": tr["quantity"]},
-                             strict=False)
-    return peg(supplies, pl.concat([demands.select("item", "bucket", pl.col("demand_id").cast(pl.Utf8),
-                                                   pl.col("quantity").cast(pl.Float64)),
-                                    dependent], how="vertical_relaxed"))
+    dependent = pl.DataFrame(
+        {
+            "item": tr["source"].to_list(),
+            "bucket": tr["release_bucket"],
+            "demand_id": [f"order:{i}" for i in tr["order_id"]],
+            "quantity": tr["quantity"],
+        },
+        strict=False,
+    )
+    return peg(
+        supplies,
+        pl.concat(
+            [
+                demands.select(
+                    "item", "bucket", pl.col("demand_id").cast(pl.Utf8), pl.col("quantity").cast(pl.Float64)
+                ),
+                dependent,
+            ],
+            how="vertical_relaxed",
+        ),
+    )
 
 
 def peg_items(record: MRPRecord, on_hand, demands: pl.DataFrame, items=None) -> pl.DataFrame:
@@ -130,12 +169,22 @@ def peg_items(record: MRPRecord, on_hand, demands: pl.DataFrame, items=None) -> 
     n = record.planned_receipts.shape[0]
     names = list(items) if items is not None else list(range(n))
     oh = np.broadcast_to(np.asarray(on_hand, dtype=float), (n,))
-    parts = [pl.DataFrame({"item": names, "bucket": [-1] * n, "supply_id": ["on hand"] * n, "quantity": oh},
-                          strict=False)]
+    parts = [
+        pl.DataFrame(
+            {"item": names, "bucket": [-1] * n, "supply_id": ["on hand"] * n, "quantity": oh}, strict=False
+        )
+    ]
     for prefix, m in (("scheduled", record.scheduled_receipts), ("planned", record.planned_receipts)):
         r, t = np.nonzero(m)
-        parts.append(pl.DataFrame({
-            "item": [names[i] for i in r], "bucket": t.astype(np.int64),
-            "supply_id": [f"{prefix}:{names[i]}:{b}" for i, b in zip(r, t, strict=True)], "quantity": m[r, t]},
-            strict=False))
+        parts.append(
+            pl.DataFrame(
+                {
+                    "item": [names[i] for i in r],
+                    "bucket": t.astype(np.int64),
+                    "supply_id": [f"{prefix}:{names[i]}:{b}" for i, b in zip(r, t, strict=True)],
+                    "quantity": m[r, t],
+                },
+                strict=False,
+            )
+        )
     return peg(pl.concat(parts, how="vertical_relaxed"), demands)

@@ -30,10 +30,12 @@ class Prebuild:
     unresolved: pl.DataFrame  # resource, bucket, overload: load that cannot be built in time
 
 
-def prebuild(production, resource, hours_per_unit, capacity, items=None, resources=None,
-             bucket_reason=None) -> Prebuild:
-    """Shift excess load earlier within capacity. ``production`` (items, buckets) is loaded on one resource per
-    item (``resource`` (items,) index, ``hours_per_unit`` (items,)); ``capacity`` (resources, buckets) in hours.
+def prebuild(
+    production, resource, hours_per_unit, capacity, items=None, resources=None, bucket_reason=None
+) -> Prebuild:
+    """Shift excess load earlier within capacity. ``production`` (items, buckets) is loaded on one
+    resource per item (``resource`` (items,) index, ``hours_per_unit`` (items,)); ``capacity``
+    (resources, buckets) in hours.
     ``bucket_reason`` optionally labels buckets (e.g. {5: "promotion Double 11"}) for the reason text."""
     q = np.asarray(production, dtype=float)
     if q.ndim != 2:
@@ -49,11 +51,16 @@ def prebuild(production, resource, hours_per_unit, capacity, items=None, resourc
         raise PlanningInputError("hours_per_unit", "must be > 0", label(items, int(np.flatnonzero(bad)[0])))
     bad = (res < 0) | (res >= cap.shape[0])
     if res.shape != (n,) or bad.any():
-        raise PlanningInputError("resource", f"each item needs one of the {cap.shape[0]} resources",
-                                 label(items, int(np.flatnonzero(bad)[0])) if bad.any() else None)
+        raise PlanningInputError(
+            "resource",
+            f"each item needs one of the {cap.shape[0]} resources",
+            label(items, int(np.flatnonzero(bad)[0])) if bad.any() else None,
+        )
     bad = ~np.isfinite(q) | (q < 0)
     if bad.any():
-        raise PlanningInputError("production", "must be >= 0", label(items, int(np.flatnonzero(bad)[0] // nb)))
+        raise PlanningInputError(
+            "production", "must be >= 0", label(items, int(np.flatnonzero(bad)[0] // nb))
+        )
     reasons = dict(bucket_reason or {})
     nr = cap.shape[0]
     original_load = np.zeros((nr, nb))
@@ -66,7 +73,9 @@ def prebuild(production, resource, hours_per_unit, capacity, items=None, resourc
         own = q[:, t]
         own_load = np.bincount(res, weights=own * h, minlength=nr)
         carry_load = np.bincount(res, weights=carried.sum(axis=1) * h, minlength=nr)
-        if t > 0:  # a bucket keeps its own production first; earlier-built units of later buckets fill the room
+        if (
+            t > 0
+        ):  # a bucket keeps its own production first; earlier-built units of later buckets fill the room
             keep_own = np.minimum(1.0, cap[:, t] / np.where(own_load > _EPS, own_load, 1.0))
             room = np.maximum(cap[:, t] - own_load, 0.0)
             keep_carry = np.minimum(1.0, room / np.where(carry_load > _EPS, carry_load, 1.0))
@@ -77,7 +86,7 @@ def prebuild(production, resource, hours_per_unit, capacity, items=None, resourc
         moved = carried - carried * keep_carry[res][:, None]
         moved[:, t] += own - own * keep_own[res]
         out[:, t] = pool.sum(axis=1)
-        i_idx, o_idx = np.nonzero(pool[:, t + 1:] > _EPS)
+        i_idx, o_idx = np.nonzero(pool[:, t + 1 :] > _EPS)
         for i, o in zip(i_idx.tolist(), (o_idx + t + 1).tolist(), strict=True):
             rows.append((i, o, t, float(pool[i, o])))
         carried = moved
@@ -85,23 +94,35 @@ def prebuild(production, resource, hours_per_unit, capacity, items=None, resourc
     np.add.at(final, res, out * h[:, None])
     over = final - cap
     ur, ut = np.nonzero(over > 1e-6)
-    unresolved = pl.DataFrame({"resource": [label(resources, int(r)) for r in ur], "bucket": ut.astype(np.int64),
-                               "overload": over[ur, ut]}, strict=False)
+    unresolved = pl.DataFrame(
+        {
+            "resource": [label(resources, int(r)) for r in ur],
+            "bucket": ut.astype(np.int64),
+            "overload": over[ur, ut],
+        },
+        strict=False,
+    )
 
     def reason(i: int, o: int, t: int) -> str:
         r = int(res[i])
         why = f" ({reasons[o]})" if o in reasons else ""
-        return (f"pre-built in bucket {t} for bucket {o}{why}: resource {label(resources, r)} load "
-                f"{original_load[r, o]:g} h > capacity {cap[r, o]:g} h in bucket {o}")
+        return (
+            f"pre-built in bucket {t} for bucket {o}{why}: resource {label(resources, r)} load "
+            f"{original_load[r, o]:g} h > capacity {cap[r, o]:g} h in bucket {o}"
+        )
 
-    moves = pl.DataFrame({
-        "item": [label(items, i) for i, _, _, _ in rows],
-        "resource": [label(resources, int(res[i])) for i, _, _, _ in rows],
-        "build_bucket": pl.Series([t for _, _, t, _ in rows], dtype=pl.Int64),
-        "for_bucket": pl.Series([o for _, o, _, _ in rows], dtype=pl.Int64),
-        "quantity": pl.Series([x for _, _, _, x in rows], dtype=pl.Float64),
-        "hours": pl.Series([x * float(h[i]) for i, _, _, x in rows], dtype=pl.Float64),
-        "reason": pl.Series([reason(i, o, t) for i, o, t, _ in rows], dtype=pl.Utf8),
-    }, strict=False)
-    return Prebuild(out, final, moves.sort("item", "for_bucket", "build_bucket") if moves.height else moves,
-                    unresolved)
+    moves = pl.DataFrame(
+        {
+            "item": [label(items, i) for i, _, _, _ in rows],
+            "resource": [label(resources, int(res[i])) for i, _, _, _ in rows],
+            "build_bucket": pl.Series([t for _, _, t, _ in rows], dtype=pl.Int64),
+            "for_bucket": pl.Series([o for _, o, _, _ in rows], dtype=pl.Int64),
+            "quantity": pl.Series([x for _, _, _, x in rows], dtype=pl.Float64),
+            "hours": pl.Series([x * float(h[i]) for i, _, _, x in rows], dtype=pl.Float64),
+            "reason": pl.Series([reason(i, o, t) for i, o, t, _ in rows], dtype=pl.Utf8),
+        },
+        strict=False,
+    )
+    return Prebuild(
+        out, final, moves.sort("item", "for_bucket", "build_bucket") if moves.height else moves, unresolved
+    )

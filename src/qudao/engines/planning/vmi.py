@@ -19,8 +19,9 @@ from .netting import check_lead_times
 _EPS = 1e-9
 
 
-def vmi_replenishment(on_hand, sell_through, minimum, maximum, lead_time, in_transit=0.0, pack_size=0.0,
-                      locations=None) -> pl.DataFrame:
+def vmi_replenishment(
+    on_hand, sell_through, minimum, maximum, lead_time, in_transit=0.0, pack_size=0.0, locations=None
+) -> pl.DataFrame:
     """Proposed deliveries for n VMI locations over the buckets of ``sell_through`` (n, buckets).
 
     ``in_transit`` (n, buckets) are deliveries already on the way, by arrival bucket. The quantity is rounded
@@ -50,7 +51,9 @@ def vmi_replenishment(on_hand, sell_through, minimum, maximum, lead_time, in_tra
         ok = u < nb
         cum_arr = np.concatenate([np.zeros((n, 1)), np.cumsum(arrivals, axis=1)], axis=1)
         uu = np.minimum(u, nb - 1)
-        projected = oh + cum_arr[rows, uu + 1] - cum_sell[rows, uu]  # at arrival, incl. that bucket's arrivals
+        projected = (
+            oh + cum_arr[rows, uu + 1] - cum_sell[rows, uu]
+        )  # at arrival, incl. that bucket's arrivals
         order = ok & (projected < lo - _EPS)
         if not order.any():
             continue
@@ -62,18 +65,31 @@ def vmi_replenishment(on_hand, sell_through, minimum, maximum, lead_time, in_tra
         arrivals[idx, u[idx]] += rounded[idx]
         out.append((idx, np.full(idx.size, t), u[idx], rounded[idx], projected[idx], lo[idx], hi[idx]))
     if not out:
-        return pl.DataFrame(schema={"location": pl.Object, "ship_bucket": pl.Int64, "arrival_bucket": pl.Int64,
-                                    "quantity": pl.Float64, "projected": pl.Float64, "reason": pl.Utf8})
+        return pl.DataFrame(
+            schema={
+                "location": pl.Int64 if locations is None else pl.Utf8,
+                "ship_bucket": pl.Int64,
+                "arrival_bucket": pl.Int64,
+                "quantity": pl.Float64,
+                "projected": pl.Float64,
+                "reason": pl.Utf8,
+            }
+        )
     idx, ship, arr, qty, proj, mn, mx = (np.concatenate(c) for c in zip(*out, strict=True))
     order = np.lexsort((ship, idx))
     names = [locations[i] if locations is not None else int(i) for i in idx[order]]
-    return pl.DataFrame({
-        "location": names,
-        "ship_bucket": ship[order].astype(np.int64),
-        "arrival_bucket": arr[order].astype(np.int64),
-        "quantity": qty[order],
-        "projected": proj[order],
-        "reason": [f"projected stock {p:g} at arrival in bucket {a} is below the agreed minimum {m:g}; "
-                   f"replenish up to the maximum {x:g}"
-                   for p, a, m, x in zip(proj[order], arr[order], mn[order], mx[order], strict=True)],
-    }, strict=False)
+    return pl.DataFrame(
+        {
+            "location": names,
+            "ship_bucket": ship[order].astype(np.int64),
+            "arrival_bucket": arr[order].astype(np.int64),
+            "quantity": qty[order],
+            "projected": proj[order],
+            "reason": [
+                f"projected stock {p:g} at arrival in bucket {a} is below the agreed minimum {m:g}; "
+                f"replenish up to the maximum {x:g}"
+                for p, a, m, x in zip(proj[order], arr[order], mn[order], mx[order], strict=True)
+            ],
+        },
+        strict=False,
+    )
