@@ -6,13 +6,13 @@ import logging
 
 from fastapi import APIRouter, Depends, FastAPI
 from pydantic import BaseModel
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from qudao import __version__
 from qudao.api import problems
 from qudao.api.deps import SessionDep, reject_nul_characters
 from qudao.api.idempotency import IdempotencyMiddleware
+from qudao.common.health import check_database
 from qudao.config import Settings, get_settings
 from qudao.db import make_engine, make_session_factory
 
@@ -41,8 +41,7 @@ def api_router() -> APIRouter:
 
     @router.get("/health", response_model=Health, tags=["health"])
     def health(session: SessionDep) -> Health:
-        session.execute(text("SELECT 1"))
-        return Health(status="ok", database="ok", version=__version__)
+        return Health(status="ok", database=check_database(session), version=__version__)
 
     for area in (auth_router, catalog_router, partners_router, channels_router, locations_router, audit_router):
         router.include_router(area)

@@ -96,6 +96,11 @@ def disable_user(session: Session, actor: Actor, username: str) -> User:
     return update_user(session, actor, username, UserUpdate(is_active=False))
 
 
+def count_users(session: Session) -> int:
+    """How many accounts exist (the CLI loads the demo data into an empty database)."""
+    return session.scalar(select(func.count()).select_from(User)) or 0
+
+
 def list_users(session: Session, actor: Actor, params: ListParams) -> tuple[list[User], int]:
     authorize(actor, "users:read")
     filters = [] if params.include_archived else [User.is_active.is_(True)]

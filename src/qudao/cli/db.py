@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy import func, select
 
 from qudao import migrate
 from qudao.cli.context import command_transaction, console, settings
@@ -29,11 +28,11 @@ def revision(
 
 def prepare_database() -> None:
     """Migrate, and on an empty database load the demo network so there is something to see."""
-    from qudao.auth.models import User
+    from qudao.auth.service import count_users
 
     migrate.upgrade(settings().database_url)
     with command_transaction() as session:
-        empty = (session.scalar(select(func.count()).select_from(User)) or 0) == 0
+        empty = count_users(session) == 0
     if empty:
         from qudao.demo.service import DEMO_LOGINS, load_demo
 
