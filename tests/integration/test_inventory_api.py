@@ -166,6 +166,7 @@ def test_partner_sees_only_stock_at_its_own_locations(client: TestClient, sessio
     assert {m["location_code"] for m in moves["items"]} == {"PX-OWN"}
     value = client.get("/api/v1/inventory/valuation", params={"group_by": "location"}, headers=h).json()
     assert [r["group"] for r in value["rows"]] == ["PX-OWN"]
+    assert client.get("/api/v1/inventory/verify", headers=h).status_code == 403
     assert client.post("/api/v1/inventory/adjustments", json={"sku": "PX-SKU", "location_code": "PX-OWN",
                                                               "quantity": "1", "reason": "x"},
                        headers=h).status_code == 403

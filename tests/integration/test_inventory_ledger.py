@@ -159,7 +159,8 @@ def test_verify_reports_a_tampered_balance(session) -> None:
     factories.stock(session, p, loc, 10)
     session.execute(update(StockBalance).where(StockBalance.product_id == p.id).values(on_hand=D(11)))
     drift = inventory.verify_ledger(session, SYSTEM)
-    assert [(d.product_id, d.bucket, d.balance, d.ledger) for d in drift] == [(p.id, "on_hand", D(11), D(10))]
+    assert [(d.scope, d.product_id, d.bucket, d.balance, d.ledger) for d in drift] == [
+        ("balance", p.id, "on_hand", D(11), D(10)), ("layers", p.id, "on_hand", D(11), D(10))]
 
 
 def test_ledger_rows_cannot_be_updated(session) -> None:

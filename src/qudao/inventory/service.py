@@ -24,7 +24,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from qudao.auth.permissions import authorize
+from qudao.auth.permissions import authorize, require_staff
 from qudao.catalog.models import Product
 from qudao.common import crud
 from qudao.common.actor import Actor
@@ -51,7 +51,7 @@ from qudao.inventory.ledger import (
     valuation_method,
     write_off_in_transit,
 )
-from qudao.inventory.models import LotBalance, StockBalance, StockMovement
+from qudao.inventory.models import LotBalance, StockBalance, StockMovement, ValuationLayer
 from qudao.inventory.schemas import AdjustmentIn, ReceiptIn, ScrapIn
 from qudao.locations.models import Location
 
@@ -89,7 +89,7 @@ Q4 = Decimal("0.0001")
 class Drift:
     """A balance that differs from the sum of its ledger rows."""
 
-    scope: str  # "balance" or "lot"
+    scope: str  # "balance", "lot" or "layers" (open FIFO layers vs on hand)
     product_id: int | None
     location_id: int
     lot_id: int | None
@@ -107,11 +107,13 @@ def _q(value: object) -> Decimal:
 
 
 def verify_ledger(session: Session, actor: Actor) -> list[Drift]:
-    """Recompute every balance (and lot balance) from the ledger and list each bucket that drifted.
+    """Recompute every balance (and lot balance) from the ledger, check the open cost layers add up to the
+    quantity on hand, and list each bucket that drifted.
 
     An empty list means the balances agree with the movements to 4 decimal places.
     """
     authorize(actor, "inventory:read")
+    require_staff(actor, "check the whole stock ledger")
     M = StockMovement  # noqa: N806 - short alias for a long query
     sums = select(M.product_id, M.location_id,
                   *(func.sum(getattr(M, f"{b}_delta")).label(b) for b in BUCKETS)).group_by(
@@ -140,6 +142,17 @@ def verify_ledger(session: Session, actor: Actor) -> list[Drift]:
             on_balance = _q(getattr(row_b, bucket) if row_b is not None else 0)
             if on_ledger != on_balance:
                 drifts.append(Drift("lot", None, key[1], key[0], bucket, on_balance, on_ledger))
+    # Every unit on hand came in with a cost layer and every unit out consumed one, so the open layers
+    # must add up to the quantity on hand.
+    layer_sums = {(r.product_id, r.location_id): r.remaining for r in session.execute(
+        select(ValuationLayer.product_id, ValuationLayer.location_id,
+               func.sum(ValuationLayer.remaining).label("remaining"))
+        .group_by(ValuationLayer.product_id, ValuationLayer.location_id))}
+    for key in sorted(set(layer_sums) | set(balances)):
+        on_balance = _q(balances[key].on_hand if key in balances else 0)
+        in_layers = _q(layer_sums.get(key, 0))
+        if on_balance != in_layers:
+            drifts.append(Drift("layers", key[0], key[1], None, "on_hand", on_balance, in_layers))
     return drifts
 
 
