@@ -53,21 +53,18 @@ def customer_summary(transactions: pl.DataFrame, as_of: date) -> pl.DataFrame:
     as_of = as_of_date(as_of)
     frame = clean_transactions(transactions, as_of)
     has_margin = "margin" in frame.columns
-    values = [pl.col("revenue").sum()] + ([pl.col("margin").sum()] if has_margin else [])
-    days = frame.group_by("customer_id", "order_date").agg(values)
-    first_day = pl.col("order_date").min().over("customer_id")
+    first_day = pl.col("order_date").min()
     per_customer = [
-        pl.col("order_date").min().alias("first_purchase"),
+        first_day.alias("first_purchase"),
         pl.col("order_date").max().alias("last_purchase"),
-        pl.len().cast(pl.Int64).alias("frequency"),
+        pl.col("order_date").n_unique().cast(pl.Int64).alias("frequency"),
         pl.col("revenue").sum().alias("monetary"),
-        pl.col("revenue").filter(pl.col("is_repeat")).sum().alias("repeat_revenue"),
+        pl.col("revenue").filter(pl.col("order_date") == first_day).sum().alias("first_day_revenue"),
     ]
     if has_margin:
         per_customer.append(pl.col("margin").sum().alias("margin"))
     summary = (
-        days.with_columns((pl.col("order_date") > first_day).alias("is_repeat"))
-        .group_by("customer_id")
+        frame.group_by("customer_id")
         .agg(per_customer)
         .with_columns(
             (pl.lit(as_of) - pl.col("last_purchase")).dt.total_days().alias("recency_days"),
@@ -80,11 +77,11 @@ def customer_summary(transactions: pl.DataFrame, as_of: date) -> pl.DataFrame:
         )
         .with_columns(
             pl.when(pl.col("repeat_frequency") > 0)
-            .then(pl.col("repeat_revenue") / pl.col("repeat_frequency"))
+            .then((pl.col("monetary") - pl.col("first_day_revenue")) / pl.col("repeat_frequency"))
             .otherwise(0.0)
             .alias("repeat_value")
         )
-        .drop("repeat_revenue")
+        .drop("first_day_revenue")
         .sort("customer_id")
     )
     leading = ["customer_id", "recency_days", "frequency", "monetary", *(["margin"] if has_margin else [])]

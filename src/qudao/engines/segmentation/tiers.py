@@ -35,26 +35,39 @@ def _check_thresholds(thresholds: tuple[float, float]) -> tuple[float, float]:
     return high, middle
 
 
-def pareto_tier(values: pl.Expr, ids: pl.Expr, thresholds: tuple[float, float] = (0.80, 0.95)) -> pl.Expr:
-    """Tier of each row from the cumulative share held by the rows ranked before it (see module docstring)."""
+def pareto_tier(frame: pl.DataFrame, value: str, thresholds: tuple[float, float] = (0.80, 0.95)) -> pl.Series:
+    """Tier of each row of ``frame`` (by its ``value`` column, ties by customer_id), in the frame's row order.
+
+    Works on a narrow copy sorted once (value desc, id asc), then put back in row order.
+    """
     high, middle = _check_thresholds(thresholds)
-    positive = pl.when(values > 0).then(values).otherwise(0.0)
-    # position of each row in the order (value desc, id asc), as a permutation
-    order = pl.arg_sort_by(values, ids, descending=[True, False])
-    position = order.arg_sort()
-    sorted_positive = positive.gather(order)
-    share_before_sorted = (sorted_positive.cum_sum() - sorted_positive) / positive.sum()
-    share_before = share_before_sorted.gather(position)
-    return (
-        pl.when(values <= 0)
-        .then(pl.lit("low"))
-        .when(share_before < high)
-        .then(pl.lit("high"))
-        .when(share_before < middle)
-        .then(pl.lit("middle"))
-        .otherwise(pl.lit("low"))
-        .cast(TIER_ENUM)
+    amount = pl.col(value)
+    positive = pl.when(amount > 0).then(amount).otherwise(0.0).alias("positive")
+    narrow = (
+        frame.select(pl.int_range(pl.len()).alias("row"), amount, pl.col("customer_id"))
+        .sort([value, "customer_id"], descending=[True, False])
+        .with_columns(positive)
+        .with_columns(
+            ((pl.col("positive").cum_sum() - pl.col("positive")) / pl.col("positive").sum()).alias("before")
+        )
     )
+    before = pl.col("before")
+    tier = (
+        pl.when(amount <= 0)
+        .then(pl.lit(2, pl.UInt8))
+        .when(before < high)
+        .then(pl.lit(0, pl.UInt8))
+        .when(before < middle)
+        .then(pl.lit(1, pl.UInt8))
+        .otherwise(pl.lit(2, pl.UInt8))
+    )
+    codes = narrow.select("row", tier.alias("tier")).sort("row")["tier"]
+    return _from_codes(codes)
+
+
+def _from_codes(codes: pl.Series) -> pl.Series:
+    """Tier enum from physical codes 0 = high, 1 = middle, 2 = low."""
+    return pl.Series(TIERS, dtype=TIER_ENUM).gather(codes)
 
 
 def value_tiers(
@@ -72,19 +85,18 @@ def value_tiers(
     for name in ("customer_id", "monetary"):
         if name not in summary.columns:
             raise SegmentationInputError(name, "column is missing")
-    ids = pl.col("customer_id")
-    out = summary.with_columns(pareto_tier(pl.col("monetary"), ids, thresholds).alias("revenue_tier"))
+    revenue = pareto_tier(summary, "monetary", thresholds)
     if "margin" not in summary.columns:
-        return out.with_columns(pl.col("revenue_tier").alias("value_tier"))
-    out = out.with_columns(pareto_tier(pl.col("margin"), ids, thresholds).alias("margin_tier"))
-    # enum order is high < middle < low, so the better tier is the minimum physical value
-    codes = [pl.col(c).to_physical() for c in ("revenue_tier", "margin_tier")]
-    pick = pl.min_horizontal(*codes) if combine == "best" else pl.max_horizontal(*codes)
-    tier = (
-        pl.when(pick == 0)
-        .then(pl.lit("high"))
-        .when(pick == 1)
-        .then(pl.lit("middle"))
-        .otherwise(pl.lit("low"))
+        return summary.with_columns(revenue.alias("revenue_tier"), revenue.alias("value_tier"))
+    margin = pareto_tier(summary, "margin", thresholds)
+    # enum order is high < middle < low, so the better tier is the smaller code
+    codes = pl.DataFrame({"revenue": revenue.to_physical(), "margin": margin.to_physical()})
+    pick = (
+        pl.min_horizontal("revenue", "margin")
+        if combine == "best"
+        else pl.max_horizontal("revenue", "margin")
     )
-    return out.with_columns(tier.cast(TIER_ENUM).alias("value_tier"))
+    value = _from_codes(codes.select(pick.alias("pick"))["pick"])
+    return summary.with_columns(
+        revenue.alias("revenue_tier"), margin.alias("margin_tier"), value.alias("value_tier")
+    )
