@@ -21,8 +21,16 @@ import sys
 import time
 
 import numpy as np
+import polars as pl
 
-from qudao.engines.planning import eoq_quantity, lot_sizing, plan_network, safety_stock_for, sourcing_rules
+from qudao.engines.planning import (
+    eoq_quantity,
+    lot_sizing,
+    peg_network,
+    plan_network,
+    safety_stock_for,
+    sourcing_rules,
+)
 
 N_DC = 4
 N_DOWN = 45  # distributors and VMI stores per SKU
@@ -188,6 +196,18 @@ def main() -> None:
     plan = plan_network(net["gross"], net["on_hand"], net["rules"], **kw)
     with_orders = time.perf_counter() - t0
 
+    r, t = np.nonzero(net["gross"])
+    demands = pl.DataFrame(
+        [
+            pl.Series("item", r),
+            pl.Series("bucket", t.astype(np.int64)),
+            pl.Series("quantity", net["gross"][r, t]),
+        ]
+    ).with_columns(pl.format("fc:{}:{}", "item", "bucket").alias("demand_id"))
+    t0 = time.perf_counter()
+    pegs = peg_network(plan, net["on_hand"], demands)
+    peg_s = time.perf_counter() - t0
+
     m = min(args.loop_items, net["down"].size)
     t0 = time.perf_counter()
     ref = loop_plan(net, m)
@@ -208,6 +228,7 @@ def main() -> None:
         f"{n / best:12,.0f} SKU-locations/s (best of {args.repeat})"
     )
     print(f"  engine + proposal frame ({orders.height:,} orders)  : {with_orders:8.3f} s")
+    print(f"  pegging ({demands.height:,} demands, {pegs.height:,} peg rows)     : {peg_s:8.3f} s")
     print(
         f"  python loop per item                         : {loop_full:8.3f} s   "
         f"{n / loop_full:12,.0f} SKU-locations/s (measured on {m:,}: {loop_s:.2f} s, extrapolated)"

@@ -32,7 +32,7 @@ def _prepare(frame: pl.DataFrame, kind: str, id_col: str) -> pl.DataFrame:
     bad = f.filter(~pl.col("quantity").is_finite() | (pl.col("quantity") < 0))
     if bad.height:
         raise PlanningInputError("quantity", f"{kind} quantities must be finite and >= 0", bad["item"][0])
-    return f.filter(pl.col("quantity") > 0).sort("item", "bucket", "_seq")
+    return f.filter(pl.col("quantity") > 0)
 
 
 def peg(supplies: pl.DataFrame, demands: pl.DataFrame, tol: float = 1e-9) -> pl.DataFrame:
@@ -44,11 +44,16 @@ def peg(supplies: pl.DataFrame, demands: pl.DataFrame, tol: float = 1e-9) -> pl.
     """
     s = _prepare(supplies, "supplies", "supply_id")
     d = _prepare(demands, "demands", "demand_id")
-    keys = pl.concat([s.select("item"), d.select("item")]).unique().sort("item").with_row_index("_k")
-    s = s.join(keys, on="item").sort("_k", "bucket", "_seq")
-    d = d.join(keys, on="item").sort("_k", "bucket", "_seq")
-    nk = keys.height
-    sk, dk = s["_k"].to_numpy().astype(np.int64), d["_k"].to_numpy().astype(np.int64)
+    keys = pl.concat([s["item"], d["item"]]).unique().sort()
+    nk = keys.len()
+
+    def in_order(f: pl.DataFrame) -> tuple[pl.DataFrame, np.ndarray]:
+        code = keys.search_sorted(f["item"]).to_numpy().astype(np.int64)
+        order = np.lexsort((f["_seq"].to_numpy(), f["bucket"].to_numpy(), code))
+        return f[order], code[order]
+
+    s, sk = in_order(s)
+    d, dk = in_order(d)
     sq, dq = s["quantity"].to_numpy(), d["quantity"].to_numpy()
     ts = np.bincount(sk, weights=sq, minlength=nk)
     td = np.bincount(dk, weights=dq, minlength=nk)
@@ -62,33 +67,34 @@ def peg(supplies: pl.DataFrame, demands: pl.DataFrame, tol: float = 1e-9) -> pl.
     s_all = np.concatenate([s_end, item_end])
     d_all = np.concatenate([d_end, item_end])
     s_ord, d_ord = np.argsort(s_all, kind="stable"), np.argsort(d_all, kind="stable")
-    cuts = np.unique(np.concatenate([[0.0], s_all, d_all]))
+    cuts = np.concatenate([[0.0], s_all[s_ord], d_all[d_ord]])
+    cuts.sort(kind="stable")  # two sorted runs: a linear merge
     lo, hi = cuts[:-1], cuts[1:]
     length = hi - lo
-    keep = length > tol * np.maximum(1.0, np.abs(hi))
+    keep = length > tol + 64 * np.finfo(float).eps * np.abs(hi)  # drop rounding slivers of the global axis
     lo, hi, length = lo[keep], hi[keep], length[keep]
     mid = (lo + hi) / 2.0
     si = s_ord[np.searchsorted(s_all[s_ord], mid, side="right")]
     di = d_ord[np.searchsorted(d_all[d_ord], mid, side="right")]
     ns, nd = s_end.size, d_end.size
     k = np.searchsorted(item_end, mid, side="right")
-    item = keys["item"].to_list()
-    s_id, s_b = s["id"].to_list(), s["bucket"].to_list()
-    d_id, d_b = d["id"].to_list(), d["bucket"].to_list()
+
+    def with_null(col: pl.Series) -> pl.Series:  # the last position is the filler (no supply / no demand)
+        return pl.concat([col, pl.Series([None], dtype=col.dtype)])
+
+    si = np.minimum(si, ns)
+    di = np.minimum(di, nd)
     out = pl.DataFrame(
-        {
-            "item": [item[i] for i in k],
-            "supply_id": [s_id[i] if i < ns else None for i in si],
-            "supply_bucket": [s_b[i] if i < ns else None for i in si],
-            "demand_id": [d_id[i] if i < nd else None for i in di],
-            "demand_bucket": [d_b[i] if i < nd else None for i in di],
-            "quantity": length,
-        },
-        strict=False,
+        [
+            keys.gather(k).alias("item"),
+            with_null(s["id"]).gather(si).alias("supply_id"),
+            with_null(s["bucket"]).gather(si).alias("supply_bucket"),
+            with_null(d["id"]).gather(di).alias("demand_id"),
+            with_null(d["bucket"]).gather(di).alias("demand_bucket"),
+            pl.Series("quantity", length),
+        ]
     )
-    return out.group_by(
-        ["item", "supply_id", "supply_bucket", "demand_id", "demand_bucket"], maintain_order=True
-    ).agg(pl.col("quantity").sum())
+    return out  # each (supply, demand) pair is one segment: a cut always ends one of them
 
 
 def _cum_within(key: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -107,60 +113,36 @@ def peg_network(plan: NetworkPlan, on_hand, demands: pl.DataFrame, items=None) -
     stock, scheduled receipts and planned orders of their SKU-location; a transfer order's release is itself a
     demand (``order:<id>``) on its source, so chains can be followed upstream order by order."""
     n = plan.record.gross_requirements.shape[0]
-    names = list(items) if items is not None else list(range(n))
+    names = pl.Series("item", list(items) if items is not None else np.arange(n))
     oh = np.broadcast_to(np.asarray(on_hand, dtype=float), (n,))
     sr = plan.record.scheduled_receipts
     r, t = np.nonzero(sr)
     o = plan.orders
+    order_id = pl.format("order:{}", pl.col("order_id"))
     supplies = pl.concat(
         [
-            pl.DataFrame(
-                {"item": names, "bucket": [-1] * n, "supply_id": ["on hand"] * n, "quantity": oh},
-                strict=False,
+            pl.DataFrame([names, pl.Series("bucket", np.full(n, -1)), pl.Series("quantity", oh)]).select(
+                "item", "bucket", pl.lit("on hand").alias("supply_id"), "quantity"
             ),
             pl.DataFrame(
-                {
-                    "item": [names[i] for i in r],
-                    "bucket": t.astype(np.int64),
-                    "supply_id": [f"scheduled:{b}" for b in t],
-                    "quantity": sr[r, t],
-                },
-                strict=False,
-            ),
-            pl.DataFrame(
-                {
-                    "item": o["item"].to_list(),
-                    "bucket": o["receipt_bucket"],
-                    "supply_id": [f"order:{i}" for i in o["order_id"]],
-                    "quantity": o["quantity"],
-                },
-                strict=False,
+                [names.gather(r), pl.Series("bucket", t.astype(np.int64)), pl.Series("quantity", sr[r, t])]
+            ).select("item", "bucket", pl.format("scheduled:{}", "bucket").alias("supply_id"), "quantity"),
+            o.select(
+                "item", pl.col("receipt_bucket").alias("bucket"), order_id.alias("supply_id"), "quantity"
             ),
         ],
         how="vertical_relaxed",
     )
-    tr = o.filter(pl.col("kind") == "transfer")
-    dependent = pl.DataFrame(
-        {
-            "item": tr["source"].to_list(),
-            "bucket": tr["release_bucket"],
-            "demand_id": [f"order:{i}" for i in tr["order_id"]],
-            "quantity": tr["quantity"],
-        },
-        strict=False,
+    dependent = o.filter(pl.col("kind") == "transfer").select(
+        pl.col("source").alias("item"),
+        pl.col("release_bucket").alias("bucket"),
+        order_id.alias("demand_id"),
+        "quantity",
     )
-    return peg(
-        supplies,
-        pl.concat(
-            [
-                demands.select(
-                    "item", "bucket", pl.col("demand_id").cast(pl.Utf8), pl.col("quantity").cast(pl.Float64)
-                ),
-                dependent,
-            ],
-            how="vertical_relaxed",
-        ),
+    independent = demands.select(
+        "item", "bucket", pl.col("demand_id").cast(pl.Utf8), pl.col("quantity").cast(pl.Float64)
     )
+    return peg(supplies, pl.concat([independent, dependent], how="vertical_relaxed"))
 
 
 def peg_items(record: MRPRecord, on_hand, demands: pl.DataFrame, items=None) -> pl.DataFrame:
