@@ -103,3 +103,14 @@ def test_polars_input_and_bad_options_are_accepted_or_named():
         "options.duplicates: must be 'error' or 'sum', got 'keep'",
         "season_length: must be a whole number of at least 1, got 0",
     ]
+
+
+def test_the_engine_imports_no_database_web_or_area_code():
+    import subprocess
+    import sys
+
+    code = ("import sys, qudao.engines.forecast; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'fastapi') "
+            "or (m.startswith('qudao.') and not m.startswith('qudao.engines'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
