@@ -80,4 +80,5 @@ def segment_customers(
         monthly_discount_rate=options.monthly_discount_rate,
     )
     predictions = churn_risk(predictions, options.churn_thresholds)
-    return SegmentationResult(customers=customers.join(predictions, on="customer_id", how="left"), fit=fit)
+    # predictions come row for row from the same summary, so they line up with ``customers``
+    return SegmentationResult(customers=customers.hstack(predictions.drop("customer_id")), fit=fit)
