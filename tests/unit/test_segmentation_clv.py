@@ -125,3 +125,19 @@ def test_simulator_matches_bgnbd_expected_purchases():
     assert history.frequency.mean() == pytest.approx(expected, rel=0.02)
     assert (history.recency <= t).all() and (history.recency[history.frequency == 0] == 0).all()
     assert history.purchase_customer.size == 200_000 + history.frequency.sum()
+
+
+def test_small_base_without_spend_model():
+    """Ten customers: BG/NBD still fits; too few repeat buyers for Gamma-Gamma, so spend and CLV are null."""
+    from tests.unit.test_segmentation_rfm import AS_OF as RFM_AS_OF
+    from tests.unit.test_segmentation_rfm import transactions
+
+    result = segment_customers(transactions(), RFM_AS_OF)
+    assert result.fit.gamma_gamma is None and result.fit.spend_model is None
+    customers = result.customers
+    assert customers.height == 10
+    assert customers["clv"].is_null().all() and customers["expected_spend"].is_null().all()
+    assert (customers["expected_purchases"] >= 0).all()
+    # the one-time buyers C, I, J are alive for sure under BG/NBD
+    one_timers = customers.filter(pl.col("customer_id").is_in(["C", "I", "J"]))
+    assert one_timers["probability_alive"].to_list() == [1.0, 1.0, 1.0]

@@ -141,3 +141,10 @@ def test_engine_is_pure():
                 continue
             for name in names:
                 assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+
+
+def test_run_without_clv():
+    result = seg.segment_customers(transactions(), AS_OF, seg.SegmentationOptions(with_clv=False))
+    assert result.fit is None
+    assert result.customers["value_tier"].cast(pl.String).to_list()[:4] == ["high", "high", "low", "high"]
+    assert "clv" not in result.customers.columns
