@@ -166,7 +166,10 @@ def test_partner_sees_only_stock_at_its_own_locations(client: TestClient, sessio
     assert {m["location_code"] for m in moves["items"]} == {"PX-OWN"}
     value = client.get("/api/v1/inventory/valuation", params={"group_by": "location"}, headers=h).json()
     assert [r["group"] for r in value["rows"]] == ["PX-OWN"]
-    assert client.get("/api/v1/inventory/verify", headers=h).status_code == 403
+    session.execute(update(StockBalance).where(StockBalance.location_id == other.id).values(reserved=D(1)))
+    assert client.get("/api/v1/inventory/verify", headers=h).json() == {"ok": True, "drift": []}
+    session.execute(update(StockBalance).where(StockBalance.location_id == mine.id).values(reserved=D(1)))
+    assert [d["bucket"] for d in client.get("/api/v1/inventory/verify", headers=h).json()["drift"]] == ["reserved"]
     assert client.post("/api/v1/inventory/adjustments", json={"sku": "PX-SKU", "location_code": "PX-OWN",
                                                               "quantity": "1", "reason": "x"},
                        headers=h).status_code == 403
