@@ -121,6 +121,8 @@ def test_cycle_count_variances_post_only_after_approval(client: TestClient, sess
     moves = client.get("/api/v1/inventory/movements", params={"reference": "CC-1", "sort": "id"}, headers=h).json()
     assert [(m["sku"], m["movement_type"], D(m["on_hand_delta"])) for m in moves["items"]] == [
         ("CC-A", "count_correction", D(-2)), ("CC-B", "count_correction", D(1))]
+    listed = client.get("/api/v1/inventory/counts", params={"location": "CC-LOC"}, headers=h).json()
+    assert [(c["code"], c["status"]) for c in listed] == [("CC-1", "approved")]
     trail = session.query(AuditRecord).filter_by(entity="count_sessions", action="approve").all()
     assert len(trail) == 1 and D(trail[0].after["variances"][0]["variance"]) == D(-2)
     assert inventory.verify_ledger(session, SYSTEM) == []
@@ -150,6 +152,9 @@ def test_analytics_abc_dead_stock_and_reorder_alerts(client: TestClient, session
     group = body.json()["groups"][0]
     assert (group["group"], group["items"], group["a_items"], group["below_reorder_point"]) == ("AN-1", 4, 1, 1)
     assert D(group["dead_value"]) == D(10)
+    by_channel = client.get("/api/v1/inventory/analytics", params={"location": "AN-1", "group_by": "channel",
+                                                                    "window_days": 28}, headers=h).json()
+    assert [(g["group"], g["items"]) for g in by_channel["groups"]] == [("(none)", 4)]
 
 
 def test_partner_sees_only_stock_at_its_own_locations(client: TestClient, session, settings) -> None:

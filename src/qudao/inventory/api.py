@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from qudao.api.deps import ActorDep, ListParamsDep, SessionDep
 from qudao.api.problems import PROBLEM_RESPONSES
@@ -80,6 +80,12 @@ def post_scrap(session: SessionDep, actor: ActorDep, body: ScrapIn) -> list[Move
 def verify(session: SessionDep, actor: ActorDep) -> VerifyOut:
     drift = service.verify_ledger(session, actor)
     return VerifyOut(ok=not drift, drift=[DriftOut.model_validate(d) for d in drift])
+
+
+@router.get("/counts", response_model=list[CountOut])
+def list_counts(session: SessionDep, actor: ActorDep, status: str | None = None, location: str | None = None,
+                limit: int = Query(100, ge=1, le=500)) -> list[CountOut]:
+    return counts.list_counts(session, actor, status=status, location=location, limit=limit)
 
 
 @router.post("/counts", response_model=CountOut, status_code=status.HTTP_201_CREATED)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qudao.audit import service as audit
-from qudao.auth.permissions import authorize, ensure_own
+from qudao.auth.permissions import authorize, ensure_own, partner_filter
 from qudao.catalog.models import Product
 from qudao.common import crud
 from qudao.common.actor import Actor
@@ -56,6 +56,19 @@ def get_count(session: Session, actor: Actor, code: str) -> CountOut:
     return CountOut(code=count.code, location_code=location.code, status=count.status, note=count.note,
                     approved_by=count.approved_by, approved_at=count.approved_at, created_at=count.created_at,
                     lines=lines)
+
+
+def list_counts(session: Session, actor: Actor, *, status: str | None = None,
+                location: str | None = None, limit: int = 100) -> list[CountOut]:
+    """Recent counts, newest first (a partner sees counts at its own locations)."""
+    authorize(actor, "inventory:read")
+    stmt = (select(CountSession.code).join(Location, Location.id == CountSession.location_id)
+            .where(partner_filter(actor, Location.owner_partner_id)).order_by(CountSession.id.desc()).limit(limit))
+    if status:
+        stmt = stmt.where(CountSession.status == status)
+    if location:
+        stmt = stmt.where(Location.code == location)
+    return [get_count(session, actor, code) for code in session.scalars(stmt)]
 
 
 def create_count(session: Session, actor: Actor, data: CountCreate) -> CountOut:
