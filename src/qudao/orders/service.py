@@ -32,6 +32,7 @@ from qudao.errors import Conflict, FieldError, Invalid, NotFound, invalid
 from qudao.locations.models import Location
 from qudao.orders import stock
 from qudao.orders.models import (
+    Allocation,
     AllocationPolicy,
     OrderStatus,
     PriceList,
@@ -173,34 +174,26 @@ def create_orders(session: Session, actor: Actor, orders: Sequence[OrderCreate],
 def _book_and_allocate(session: Session, actor: Actor, ref: _Reference, result: IntakeResult,
                        new_indexes: list[int], prepared: list[dict[str, Any]], line_rows: list[list[dict[str, Any]]],
                        source: str, now: Any) -> None:
-    """Bulk-insert the new orders and lines, then allocate them in priority order from what is in
-    memory (no re-reading), and write statuses, events and audit rows in bulk."""
+    """Insert the new orders, allocate them in priority order from what is in memory, then insert the
+    lines with their final allocated/backordered quantities and the allocations, events and audit rows
+    in bulk (no row-by-row updates afterwards)."""
     inserted = session.execute(insert(SalesOrder).returning(SalesOrder.id, sort_by_parameter_order=True),
                                [prepared[i] for i in new_indexes]).scalars().all()
     all_lines: list[dict[str, Any]] = []
     for index, order_id in zip(new_indexes, inserted, strict=True):
         result.order_ids[index] = order_id
+        ref.new_status[order_id] = prepared[index]["status"]
         for line in line_rows[index]:
             line["order_id"] = order_id
             all_lines.append(line)
-    line_ids = session.execute(insert(SalesOrderLine).returning(SalesOrderLine.id, sort_by_parameter_order=True),
-                               all_lines).scalars().all()
-    for line, line_id in zip(all_lines, line_ids, strict=True):
-        line["id"] = line_id
     result.lines, result.created = len(all_lines), len(new_indexes)
-    stock.add_audit(session, actor, "create", [
-        (result.order_ids[i], None, _audit_after(prepared[i], line_rows[i])) for i in new_indexes])
-    events: list[tuple[int, str, str, dict[str, Any] | None]] = [
-        (result.order_ids[i], "created", f"order received via {source} ({len(line_rows[i])} line(s))",
-         {"external_order_id": prepared[i]["external_order_id"]}) for i in new_indexes]
     held = [i for i in new_indexes if prepared[i].get("credit_hold")]
     result.on_hold = len(held)
-    events += [(result.order_ids[i], "on_hold", "on credit hold: open orders plus this one exceed the credit limit",
-                {"reason": "credit"}) for i in held]
-    for i in new_indexes:
-        ref.new_status[result.order_ids[i]] = prepared[i]["status"]
     to_allocate = [i for i in new_indexes if not prepared[i].get("credit_hold")]
+    picks: list[engine.AllocationPick] = []
     if to_allocate:
+        # Lines are keyed by their position in ``all_lines`` until they have ids.
+        position = {id(line): n for n, line in enumerate(all_lines)}
         rules = stock.load_rules(session)
         default_rule, per_channel = stock.load_policies(session)
         facts = [engine.OrderFacts(result.order_ids[i], now, ref.partner_tier.get(prepared[i]["partner_id"], "B"),
@@ -212,29 +205,59 @@ def _book_and_allocate(session: Session, actor: Actor, ref: _Reference, result: 
             i = by_order[order_id]
             lat, lon = ref.location_coords.get(prepared[i]["ship_to_location_id"], (None, None))
             demands.append(engine.OrderDemand(
-                order_id, [engine.LineDemand(ln["id"], order_id, ln["product_id"], ln["quantity"])
+                order_id, [engine.LineDemand(position[id(ln)], order_id, ln["product_id"], ln["quantity"])
                            for ln in line_rows[i]],
                 lat, lon, prepared[i]["allow_split"], None, per_channel.get(prepared[i]["channel_id"], default_rule)))
-        outcome = stock.allocate(session, actor, demands, fresh=True)
-        result.allocated_lines = len(outcome.allocated)
-        result.allocated_quantity = outcome.quantity
-        per_order: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for p in outcome.picks:
-            per_order[p.order_id].append({"line_id": p.line_id, "location_id": p.location_id,
-                                          "quantity": str(p.quantity)})
-        events += [stock.allocation_event(oid, "allocated", allocs) for oid, allocs in per_order.items()]
-        changed = {}
-        for i in to_allocate:
-            order_id = result.order_ids[i]
-            wanted = sum((ln["quantity"] for ln in line_rows[i]), ZERO)
-            got = sum((outcome.allocated.get(ln["id"], ZERO) for ln in line_rows[i]), ZERO)
-            status = stock.derive_status(wanted, ZERO, got, wanted - got)
-            if status != prepared[i]["status"]:
-                changed[order_id] = ref.new_status[order_id] = status
-        if changed:
-            session.execute(update(SalesOrder.__table__).where(SalesOrder.__table__.c.id == bindparam("b_id"))
-                            .values(status=bindparam("b_status")),
-                            [{"b_id": k, "b_status": v} for k, v in changed.items()])
+        picks = stock.reserve_plan(session, actor, demands)
+    allocated: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for p in picks:
+        allocated[p.line_id] += p.quantity
+    for n, line in enumerate(all_lines):
+        line["allocated_qty"] = allocated.get(n, ZERO)
+        line["backorder_qty"] = line["quantity"] - line["allocated_qty"]
+    line_ids = session.execute(insert(SalesOrderLine).returning(SalesOrderLine.id, sort_by_parameter_order=True),
+                               all_lines).scalars().all()
+    for line, line_id in zip(all_lines, line_ids, strict=True):
+        line["id"] = line_id
+    result.allocated_lines = len(allocated)
+    result.allocated_quantity = sum(allocated.values(), ZERO)
+    merged: dict[tuple[int, int], engine.AllocationPick] = {}
+    for p in picks:
+        key = (p.line_id, p.location_id)
+        prev = merged.get(key)
+        merged[key] = p if prev is None else engine.AllocationPick(
+            p.line_id, p.order_id, p.product_id, p.location_id, prev.quantity + p.quantity)
+    stock.bulk_insert(session, Allocation.__table__, [
+        dict(order_line_id=line_ids[p.line_id], order_id=p.order_id, product_id=p.product_id,
+             location_id=p.location_id, quantity=p.quantity, shipped_qty=ZERO, created_at=now, updated_at=now)
+        for p in merged.values()])
+    # Statuses: one UPDATE per status reached (allocated / partially allocated), not one per order.
+    by_status: dict[str, list[int]] = defaultdict(list)
+    for i in to_allocate:
+        order_id = result.order_ids[i]
+        wanted = sum((ln["quantity"] for ln in line_rows[i]), ZERO)
+        got = sum((ln["allocated_qty"] for ln in line_rows[i]), ZERO)
+        status = stock.derive_status(wanted, ZERO, got, wanted - got)
+        if status != prepared[i]["status"]:
+            ref.new_status[order_id] = status
+            by_status[status].append(order_id)
+    for status, ids in by_status.items():
+        for chunk in stock._chunks(ids):
+            session.execute(update(SalesOrder.__table__).where(SalesOrder.__table__.c.id.in_(chunk))
+                            .values(status=status))
+    stock.add_audit(session, actor, "create", [
+        (result.order_ids[i], None, _audit_after(prepared[i] | {"status": ref.new_status[result.order_ids[i]]},
+                                                 line_rows[i])) for i in new_indexes])
+    events: list[tuple[int, str, str, dict[str, Any] | None]] = [
+        (result.order_ids[i], "created", f"order received via {source} ({len(line_rows[i])} line(s))",
+         {"external_order_id": prepared[i]["external_order_id"]}) for i in new_indexes]
+    events += [(result.order_ids[i], "on_hold", "on credit hold: open orders plus this one exceed the credit limit",
+                {"reason": "credit"}) for i in held]
+    per_order: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for p in merged.values():
+        per_order[p.order_id].append({"line_id": line_ids[p.line_id], "location_id": p.location_id,
+                                      "quantity": str(p.quantity)})
+    events += [stock.allocation_event(oid, "allocated", allocs) for oid, allocs in per_order.items()]
     stock.add_events(session, actor, events)
     total_new = sum((line["quantity"] for line in all_lines), ZERO)
     held_qty = sum((line["quantity"] for i in held for line in line_rows[i]), ZERO)

@@ -115,24 +115,42 @@ def allocate(session: Session, actor: Actor, demands: Sequence[engine.OrderDeman
     are recomputed and a timeline event is written per order that received stock. ``fresh`` (orders
     booked in this transaction, with no allocation yet): statuses and events are left to the caller.
     """
-    if not demands:
+    picks = reserve_plan(session, actor, demands, sites=sites, rule=rule)
+    if not picks:
         return AllocationOutcome({}, [])
-    sites = load_sites(session) if sites is None else sites
-    product_ids = sorted({line.product_id for d in demands for line in d.lines})
-    available = inventory.available_by_location(session, product_ids, [s.location_id for s in sites])
-    plan = engine.plan_allocation(demands, available, sites, rule)
-    if not plan.picks:
-        return AllocationOutcome({}, [])
-    requests = [inventory.ReservationRequest(p.product_id, p.location_id, p.quantity, reference(p.order_id))
-                for p in plan.picks]
-    reserved = inventory.reserve_many(session, actor, requests)
-    picks = [engine.AllocationPick(p.line_id, p.order_id, p.product_id, p.location_id, q)
-             for p, q in zip(plan.picks, reserved, strict=True) if q > 0]
     record_allocations(session, actor, picks, event_kind=event_kind, fresh=fresh)
     allocated: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for p in picks:
         allocated[p.line_id] += p.quantity
     return AllocationOutcome(dict(allocated), picks)
+
+
+def reserve_plan(session: Session, actor: Actor, demands: Sequence[engine.OrderDemand], *,
+                 sites: Sequence[engine.Site] | None = None,
+                 rule: engine.ShipFromRule = engine.ShipFromRule.nearest) -> list[engine.AllocationPick]:
+    """Plan with the engine and claim the stock with ``inventory.reserve_many``; returns what was actually
+    reserved (a concurrent order may have taken some of the planned stock first). Records nothing."""
+    if not demands:
+        return []
+    sites = load_sites(session) if sites is None else sites
+    product_ids = sorted({line.product_id for d in demands for line in d.lines})
+    available = inventory.available_by_location(session, product_ids, [s.location_id for s in sites])
+    plan = engine.plan_allocation(demands, available, sites, rule)
+    if not plan.picks:
+        return []
+    requests = [inventory.ReservationRequest(p.product_id, p.location_id, p.quantity, reference(p.order_id))
+                for p in plan.picks]
+    reserved = inventory.reserve_many(session, actor, requests)
+    return [engine.AllocationPick(p.line_id, p.order_id, p.product_id, p.location_id, q)
+            for p, q in zip(plan.picks, reserved, strict=True) if q > 0]
+
+
+def bulk_insert(session: Session, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows in a few round trips: with RETURNING, SQLAlchemy batches an executemany into
+    multi-row INSERTs ("insertmanyvalues", 1,000 rows per statement) on PostgreSQL and SQLite alike,
+    from one cached compiled statement."""
+    if rows:
+        session.execute(insert(table).returning(table.c.id), list(rows)).all()
 
 
 def record_allocations(session: Session, actor: Actor, picks: Sequence[engine.AllocationPick], *,
@@ -157,7 +175,7 @@ def record_allocations(session: Session, actor: Actor, picks: Sequence[engine.Al
                 for key, p in merged.items() if key not in existing]
     bumps = [{"b_id": existing[key], "b_q": p.quantity} for key, p in merged.items() if key in existing]
     if new_rows:
-        session.execute(insert(ALLOCS), new_rows)
+        bulk_insert(session, ALLOCS, new_rows)
     if bumps:
         session.execute(update(ALLOCS).where(ALLOCS.c.id == bindparam("b_id")).values(
             quantity=ALLOCS.c.quantity + bindparam("b_q"), updated_at=now), bumps)
@@ -241,7 +259,7 @@ def add_events(session: Session, actor: Actor, events: Iterable[tuple[int, str, 
     rows = [dict(order_id=oid, at=now, kind=kind, message=message[:500], public=public, actor_name=actor.username,
                  data=data) for oid, kind, message, data in events]
     if rows:
-        session.execute(insert(OrderEvent.__table__), rows)
+        bulk_insert(session, OrderEvent.__table__, rows)
 
 
 def add_audit(session: Session, actor: Actor, action: str, entries: Iterable[tuple[int, dict[str, Any] | None,
@@ -252,7 +270,7 @@ def add_audit(session: Session, actor: Actor, action: str, entries: Iterable[tup
                  actor_partner_id=actor.partner_id, action=action, entity="sales_orders", entity_id=str(oid),
                  before=before, after=after) for oid, before, after in entries]
     if rows:
-        session.execute(insert(AuditRecord.__table__), rows)
+        bulk_insert(session, AuditRecord.__table__, rows)
 
 
 # ---- releasing and backorder fill -----------------------------------------------------------------
