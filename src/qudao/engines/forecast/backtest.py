@@ -49,9 +49,9 @@ def select_models(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Pick, per series, the model with the lowest backtest error, or the mean of the top two when better.
 
-    The error is MAE, except for the series in ``mse_ids`` (intermittent and lumpy demand), judged by MSE:
-    MAE is minimised by the median, which is 0 for most intermittent series, so it rewards forecasts of
-    nothing; MSE is minimised by the mean demand rate that stock planning needs (Kolassa, "Evaluating
+    The error is MAE, except for the series in ``mse_ids`` (optionally intermittent and lumpy demand), judged
+    by MSE: MAE is minimised by the median, which is 0 for many intermittent series, so it rewards low
+    forecasts; MSE is minimised by the mean demand rate (Kolassa, "Evaluating
     predictive count data distributions in retail sales forecasting", IJF 32(3), 2016, pp. 788-803).
 
     Returns (selection, cv_chosen): selection has unique_id, model (an ensemble is "A+B"), members (list),

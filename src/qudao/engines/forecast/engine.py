@@ -5,8 +5,8 @@
 the per-series report (class, backtest WAPE, gaps filled) and the notes shown to the user.
 
 Rules the user can rely on:
-- each series gets the model (or mean of the top two, ``A+B``) with the lowest MAE in a rolling-origin
-  backtest of ``n_windows`` windows of ``horizon`` periods on its own history;
+- each series gets the model (or mean of the top two, ``A+B``) with the lowest MAE (the per-series ranking
+  of WAPE) in a rolling-origin backtest of ``n_windows`` windows of ``horizon`` periods on its own history;
 - intervals: the model's own 80%/95% intervals where it has them (SeasonalNaive, AutoETS, AutoTheta,
   AutoARIMA, MSTL, HistoricAverage); for the Croston family and ensembles, split-conformal intervals from the
   series' absolute backtest errors (see backtest.conformal_halfwidths);
@@ -60,6 +60,8 @@ class ForecastOptions:
     daily data, 156 weeks for weekly, all history otherwise; 0 = all history).
     seasonalities: extra seasonal periods, e.g. (7, 365); more than one puts MSTL into the model space.
     dask_scheduler: address of a Dask scheduler; when set, statsforecast runs through its Dask backend.
+    sparse_metric: how intermittent and lumpy series choose their model: "mae" (default, the WAPE the
+    benchmark measures) or "mse" (picks forecasts nearer the mean demand rate; see backtest.select_models).
     """
 
     n_windows: int = 2
@@ -72,6 +74,7 @@ class ForecastOptions:
     n_jobs: int = 1
     dask_scheduler: str | None = None
     dask_partitions: int = 4
+    sparse_metric: str = "mae"
 
 
 @dataclass
@@ -109,6 +112,8 @@ def run_forecast(
         problems.append(f"options.duplicates: must be 'error' or 'sum', got {opts.duplicates!r}")
     if opts.negatives not in ("error", "clip"):
         problems.append(f"options.negatives: must be 'error' or 'clip', got {opts.negatives!r}")
+    if opts.sparse_metric not in ("mae", "mse"):
+        problems.append(f"options.sparse_metric: must be 'mae' or 'mse', got {opts.sparse_metric!r}")
     if opts.n_windows < 1:
         problems.append(f"options.n_windows: must be at least 1, got {opts.n_windows}")
     if season_length is not None and (not isinstance(season_length, (int, np.integer)) or season_length < 1):
@@ -159,6 +164,8 @@ def run_forecast(
             cv_long = pd.concat(cv_parts, ignore_index=True)
             future = pd.concat(future_parts, ignore_index=True)
             sparse = classes.loc[classes["demand_class"].isin(["intermittent", "lumpy"]), "unique_id"]
+            if opts.sparse_metric == "mae":
+                sparse = sparse.iloc[:0]
             selection, cv_chosen = select_models(cv_long, ensemble=opts.ensemble, mse_ids=sparse)
             pieces = _chosen_forecasts(future, selection, cv_chosen)
         else:
