@@ -82,8 +82,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=15_000)  # generous: the suite may run beside other heavy workers
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
@@ -95,7 +96,7 @@ def page(browser, live_server: str) -> Iterator[object]:  # type: ignore[no-unty
     """A fresh browser profile (no cookies) whose language is English."""
     context = browser.new_context(base_url=live_server, locale="en-US",
                                   viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(15_000)
     tab = context.new_page()
     yield tab
     context.close()

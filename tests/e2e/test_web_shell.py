@@ -58,12 +58,19 @@ def test_live_search_swaps_the_product_table_without_reloading(page: Page) -> No
     expect(page.get_by_test_id("total")).to_have_text("Total: 1")
     expect(page).to_have_url(re.compile(r"q=coffee"))
     assert page.evaluate("window.__sameDocument") is True  # htmx swapped the table; no page load
-    # Sorting by price, descending, keeps the search.
-    page.get_by_test_id("search").fill("")
+    # Sorting keeps the search; a second click reverses the order.
+    page.get_by_test_id("search").fill("tea")
     expect(results).to_contain_text("TEA-002")
-    page.locator('th a[data-sort="list_price"]').click()
-    page.locator('th a[data-sort="list_price"]').click()
-    expect(results.locator("tbody tr").first).to_contain_text("COF-001")
+    expect(results).not_to_contain_text("COF-001")
+    by_price = page.locator('th a[data-sort="list_price"]')
+    by_price.click()
+    expect(by_price).to_contain_text("▲")
+    expect(results.locator("tbody tr").first).to_contain_text("TEA-001")
+    by_price.click()
+    expect(by_price).to_contain_text("▼")
+    expect(results.locator("tbody tr").first).to_contain_text("TEA-002")
+    expect(page).to_have_url(re.compile(r"q=tea.*sort=-list_price"))
+    expect(results).not_to_contain_text("COF-001")
 
 
 def test_editing_a_price_shows_on_the_detail_page_and_in_the_audit_trail(page: Page) -> None:
