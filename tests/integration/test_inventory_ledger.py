@@ -82,6 +82,7 @@ def test_reserve_many_reserves_in_order_against_what_is_left(session) -> None:
     got = inventory.reserve_many(session, SYSTEM, [R(p1.id, loc.id, D(3), "O1"), R(p2.id, loc.id, D(2), "O1"),
                                                    R(p1.id, loc.id, D(3), "O2"), R(p1.id, loc.id, D(1), "O3")])
     assert got == [D(3), D(1), D(2), D(0)]
+    assert inventory.reserve_many(session, SYSTEM, [R(p1.id, loc.id, D(0), "O4")]) == [D(0)]
     assert inventory.available_by_location(session, [p1.id, p2.id]) == {(p1.id, loc.id): D(0),
                                                                         (p2.id, loc.id): D(0)}
     assert inventory.verify_ledger(session, SYSTEM) == []

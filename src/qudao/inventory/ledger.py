@@ -146,10 +146,12 @@ def reserve_up_to(session: Session, actor: Actor, *, product_id: int, location_i
 def reserve_many(session: Session, actor: Actor, requests: Sequence[ReservationRequest]) -> list[Decimal]:
     """Batch ``reserve_up_to``: lock every needed balance row once (primary-key order), reserve each request
     in the given order against what is left, bulk-insert the ledger rows. Returns the reserved quantities
-    in request order."""
+    in request order. A negative quantity is ``Invalid`` (naming ``requests[i].quantity``); zero reserves 0."""
     if not requests:
         return []
-    quantities = [positive_quantity(f"requests[{i}].quantity", r.quantity) for i, r in enumerate(requests)]
+    # A zero quantity simply reserves nothing (a batch may carry lines that are already fully allocated).
+    quantities = [ZERO if r.quantity == 0 else positive_quantity(f"requests[{i}].quantity", r.quantity)
+                  for i, r in enumerate(requests)]
     keys = {(r.product_id, r.location_id) for r in requests}
     balances = lock_fresh(session, actor, keys)
     left = {k: max(b.available, ZERO) for k, b in balances.items()}
