@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from fastapi.testclient import TestClient
 
+from qudao.api.app import create_app
 from qudao.catalog import service as catalog
 from qudao.common.actor import SYSTEM
 from tests import factories
@@ -229,3 +230,20 @@ def test_lists_page_and_sort_through_the_service(client: TestClient, session, se
     assert "<html" not in partial and partial.count('href="/products/PG-') == 10
     bad_sort = client.get("/products", params={"sort": "colour"})
     assert bad_sort.status_code == 422 and "unknown sort field" in bad_sort.text
+
+
+def test_logout_and_login_throttling(client: TestClient, session, settings, session_factory) -> None:
+    admin = factories.user(session, "admin")
+    log_in(client, admin.username)
+    token = csrf(client, "/")
+    out = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/login"
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+    strict = settings.model_copy(update={"login_max_failures": 1})
+    with TestClient(create_app(strict, session_factory)) as other:
+        token = csrf(other)
+        form = {"username": admin.username, "password": "wrong-password-1", "csrf_token": token}
+        assert other.post("/login", data=form).status_code == 401
+        locked = other.post("/login", data={**form, "password": factories.PASSWORD})
+        assert locked.status_code == 429 and "too many failed logins" in locked.text
