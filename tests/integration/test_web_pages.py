@@ -247,3 +247,15 @@ def test_logout_and_login_throttling(client: TestClient, session, settings, sess
         assert other.post("/login", data=form).status_code == 401
         locked = other.post("/login", data={**form, "password": factories.PASSWORD})
         assert locked.status_code == 429 and "too many failed logins" in locked.text
+
+
+def test_pages_render_without_the_vendored_front_end_files(client: TestClient, session, settings,
+                                                           monkeypatch, tmp_path) -> None:
+    import qudao.web.common as web_common
+
+    monkeypatch.setattr(web_common, "STATIC_DIR", tmp_path)  # as on a checkout before `make assets`
+    sign_in(client, settings, factories.user(session, "viewer"))
+    product = factories.product(session)
+    page = client.get("/products")
+    assert page.status_code == 200 and product.sku in page.text
+    assert "/static/vendor/" not in page.text and "/static/qudao.css" in page.text
