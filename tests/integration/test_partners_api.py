@@ -227,3 +227,25 @@ def test_partner_user_sees_and_changes_only_its_own_organisation(
     assert rows[0]["action"] == "update" and rows[0]["actor_role"] == "partner"
     assert rows[0]["actor_partner_id"] == p1.id
     assert set(rows[0]["after"]) == {"name", "tax_id"}
+
+
+def test_nul_characters_and_unparsable_bodies_are_clean_4xx(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    """PostgreSQL cannot store NUL in text: refused up front on both databases, naming the field."""
+    h = factories.headers(settings, factories.user(session, "admin"))
+    partners = count(session, Partner)
+    body = problem(client.post(P, json={"code": "NUL-1", "name": "a\x00b", "roles": ["retailer"]}, headers=h), 422)
+    assert body["errors"][0]["field"] == "name"
+    nested = problem(client.post(P, json={"code": "NUL-2", "name": "ok", "roles": ["retailer"],
+                                          "contacts": [{"name": "x\x00"}]}, headers=h), 422)
+    assert nested["errors"][0]["field"] == "contacts.0.name"
+    assert problem(client.get(P, params={"q": "\x00"}, headers=h), 422)["errors"][0]["field"] == "q"
+    assert problem(client.get(f"{P}/A%00B", headers=h), 422)["errors"][0]["field"] == "path"
+    login = problem(client.post("/api/v1/auth/token", data={"username": "x\x00", "password": "y"}), 422)
+    assert login["errors"][0]["field"] == "username"
+    garbled = problem(client.post(P, content=b"\xff\xfe{", headers={**h, "Content-Type": "application/json"}), 400)
+    assert garbled["errors"][0]["field"] == "body"
+    assert problem(client.delete(f"{P}/X/contacts/99999999999999999999", headers=h), 422)["errors"][0][
+        "field"] == "contact_id"
+    assert count(session, Partner) == partners
