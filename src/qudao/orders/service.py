@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -177,8 +177,7 @@ def _book_and_allocate(session: Session, actor: Actor, ref: _Reference, result: 
     """Insert the new orders, allocate them in priority order from what is in memory, then insert the
     lines with their final allocated/backordered quantities and the allocations, events and audit rows
     in bulk (no row-by-row updates afterwards)."""
-    inserted = session.execute(insert(SalesOrder).returning(SalesOrder.id, sort_by_parameter_order=True),
-                               [prepared[i] for i in new_indexes]).scalars().all()
+    inserted = stock.bulk_insert(session, SalesOrder.__table__, [prepared[i] for i in new_indexes], with_ids=True)
     all_lines: list[dict[str, Any]] = []
     for index, order_id in zip(new_indexes, inserted, strict=True):
         result.order_ids[index] = order_id
@@ -215,8 +214,7 @@ def _book_and_allocate(session: Session, actor: Actor, ref: _Reference, result: 
     for n, line in enumerate(all_lines):
         line["allocated_qty"] = allocated.get(n, ZERO)
         line["backorder_qty"] = line["quantity"] - line["allocated_qty"]
-    line_ids = session.execute(insert(SalesOrderLine).returning(SalesOrderLine.id, sort_by_parameter_order=True),
-                               all_lines).scalars().all()
+    line_ids = stock.bulk_insert(session, SalesOrderLine.__table__, all_lines, with_ids=True)
     for line, line_id in zip(all_lines, line_ids, strict=True):
         line["id"] = line_id
     result.allocated_lines = len(allocated)
