@@ -148,16 +148,20 @@ def reserve_plan(session: Session, actor: Actor, demands: Sequence[engine.OrderD
             for p, q in zip(plan.picks, reserved, strict=True) if q > 0]
 
 
+COPY_THRESHOLD = 200
+
+
 def bulk_insert(session: Session, table: Any, rows: Sequence[dict[str, Any]], *, with_ids: bool = False) -> list[int]:
     """Insert many rows (all with the same keys) in bulk; with ``with_ids`` return their new ids in order.
 
-    PostgreSQL: ids are drawn from the table's sequence in one query and the rows go in with ``COPY``
-    (the bulk path its documentation recommends for loading many rows). SQLite: an executemany with
-    RETURNING, which SQLAlchemy batches into multi-row INSERTs ("insertmanyvalues").
+    PostgreSQL, from ``COPY_THRESHOLD`` rows: ids are drawn from the table's sequence in one query and the
+    rows go in with ``COPY`` (the bulk path its documentation recommends for loading many rows). Otherwise
+    (SQLite, or a few rows of a single order): an executemany with RETURNING, which SQLAlchemy batches
+    into multi-row INSERTs ("insertmanyvalues") in one round trip per 1,000 rows.
     """
     if not rows:
         return []
-    if not is_postgres(session):
+    if not is_postgres(session) or len(rows) < COPY_THRESHOLD:
         return list(session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                                     list(rows)).scalars().all())
     ids = list(session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
