@@ -115,8 +115,8 @@ def create_purchase_order(session: Session, actor: Actor, data: PurchaseOrderCre
 
 def confirm_purchase_order(session: Session, actor: Actor, code: str) -> PurchaseOrder:
     """Send the order: its quantities go on order at the receiving location."""
-    order = get_purchase_order(session, actor, code)
     authorize(actor, "purchasing:write")
+    order = get_purchase_order(session, actor, code)
     if order.status != OrderStatus.draft:
         raise Conflict(detail=f"purchase order {code} is {order.status}; only a draft can be confirmed")
     for line in order.lines:
@@ -129,8 +129,8 @@ def confirm_purchase_order(session: Session, actor: Actor, code: str) -> Purchas
 
 def receive_purchase_order(session: Session, actor: Actor, code: str, data: ReceiptIn) -> PurchaseOrder:
     """Receive some or all lines. A line may be over-received up to the order's tolerance percentage."""
-    order = get_purchase_order(session, actor, code)
     authorize(actor, "purchasing:write")
+    order = get_purchase_order(session, actor, code)
     if order.status not in OPEN_FOR_RECEIPT:
         raise Conflict(detail=f"purchase order {code} is {order.status}; it cannot be received")
     received: list[dict[str, str]] = []
@@ -154,8 +154,8 @@ def receive_purchase_order(session: Session, actor: Actor, code: str, data: Rece
 
 def close_purchase_order(session: Session, actor: Actor, code: str, reason: str = "") -> PurchaseOrder:
     """Close the order: nothing more is expected, so whatever is still outstanding leaves 'on order'."""
-    order = get_purchase_order(session, actor, code)
     authorize(actor, "purchasing:write")
+    order = get_purchase_order(session, actor, code)
     if order.status not in {*OPEN_FOR_RECEIPT, OrderStatus.received}:
         raise Conflict(detail=f"purchase order {code} is {order.status}; it cannot be closed")
     _drop_on_order(session, actor, order, reason or "closed")
@@ -165,8 +165,8 @@ def close_purchase_order(session: Session, actor: Actor, code: str, reason: str 
 
 
 def cancel_purchase_order(session: Session, actor: Actor, code: str, reason: str = "") -> PurchaseOrder:
-    order = get_purchase_order(session, actor, code)
     authorize(actor, "purchasing:write")
+    order = get_purchase_order(session, actor, code)
     if order.status not in {OrderStatus.draft, OrderStatus.confirmed}:
         raise Conflict(detail=f"purchase order {code} is {order.status}; only an order with no receipts "
                        "can be cancelled (close it instead)")
@@ -226,8 +226,8 @@ def create_transfer(session: Session, actor: Actor, data: TransferCreate) -> Tra
 
 def confirm_transfer(session: Session, actor: Actor, code: str) -> Transfer:
     """Ship the transfer: stock leaves the origin (first-expiry-first-out) and is in transit."""
-    transfer = get_transfer(session, actor, code)
     authorize(actor, "purchasing:write")
+    transfer = get_transfer(session, actor, code)
     if transfer.status != OrderStatus.draft:
         raise Conflict(detail=f"transfer {code} is {transfer.status}; only a draft can be confirmed")
     for line in transfer.lines:
@@ -245,8 +245,8 @@ def confirm_transfer(session: Session, actor: Actor, code: str) -> Transfer:
 
 
 def receive_transfer(session: Session, actor: Actor, code: str, data: TransferReceiptIn) -> Transfer:
-    transfer = get_transfer(session, actor, code)
     authorize(actor, "purchasing:write")
+    transfer = get_transfer(session, actor, code)
     if transfer.status not in OPEN_FOR_RECEIPT:
         raise Conflict(detail=f"transfer {code} is {transfer.status}; it cannot be received")
     received: list[dict[str, str]] = []
@@ -280,8 +280,8 @@ def receive_transfer(session: Session, actor: Actor, code: str, data: TransferRe
 
 def close_transfer(session: Session, actor: Actor, code: str, reason: str = "") -> Transfer:
     """Close the transfer; anything still in transit is written off as lost on the way."""
-    transfer = get_transfer(session, actor, code)
     authorize(actor, "purchasing:write")
+    transfer = get_transfer(session, actor, code)
     if transfer.status not in {*OPEN_FOR_RECEIPT, OrderStatus.received}:
         raise Conflict(detail=f"transfer {code} is {transfer.status}; it cannot be closed")
     for line in transfer.lines:
@@ -296,8 +296,8 @@ def close_transfer(session: Session, actor: Actor, code: str, reason: str = "") 
 
 
 def cancel_transfer(session: Session, actor: Actor, code: str, reason: str = "") -> Transfer:
-    transfer = get_transfer(session, actor, code)
     authorize(actor, "purchasing:write")
+    transfer = get_transfer(session, actor, code)
     if transfer.status != OrderStatus.draft:
         raise Conflict(detail=f"transfer {code} is {transfer.status}; only a draft can be cancelled")
     transfer.closed_at = utcnow()
