@@ -88,6 +88,8 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=300, help="series for the plain AutoETS baseline")
     parser.add_argument("--single-sample", type=int, default=1_000,
                         help="series for the single-model baselines (restricted ETS, theta, Croston family, ...)")
+    parser.add_argument("--history-window", type=int, default=None,
+                        help="periods of history the engine fits on (default: automatic, 364 days; 0 = all)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
     args = parser.parse_args()
     n = 10_000 if args.full else args.series
@@ -105,7 +107,8 @@ def main() -> None:
           f"held out: last {HORIZON} days")
 
     t0, c0, load = time.perf_counter(), cpu_seconds(), os.getloadavg()[0]
-    result = run_forecast(train, HORIZON, "D", options=ForecastOptions(n_jobs=args.jobs))
+    result = run_forecast(train, HORIZON, "D", options=ForecastOptions(n_jobs=args.jobs,
+                                                                          history_window=args.history_window))
     elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     fc = result.forecast
     print(f"\nQudao engine: {elapsed:.1f} s total, {n / elapsed:.1f} series/s"
