@@ -11,8 +11,8 @@ from qudao.cli.context import console, fail, settings
 
 app = typer.Typer(help="Demand forecasts.", no_args_is_help=True)
 
-_STEPS = {"validate": 0, "classify": 1, "backtest and forecast": 2, "forecast": 6}
-_TOTAL = 7
+_STEPS = {"validate": 0, "classify": 1, "backtest and forecast": 2, "forecast": 7}
+_TOTAL = 8
 
 
 @app.command("file")
