@@ -107,3 +107,15 @@ def test_category_tree_move_rewrites_paths_and_refuses_cycles(client: TestClient
     assert cycle.status_code == 422 and cycle.json()["errors"][0]["field"] == "parent_code"
     busy = client.delete("/api/v1/categories/X", headers=h)
     assert busy.status_code == 409
+
+
+def test_unpaired_surrogate_is_refused_but_escaped_emoji_is_kept(client: TestClient, session, settings) -> None:
+    """JSON may carry a lone UTF-16 surrogate ("\\ud83d"); it cannot be stored or exported, so it is a 422."""
+    h = {**factories.headers(settings, factories.user(session, "admin")), "content-type": "application/json"}
+    lone = b'{"sku": "EMO-1", "name_zh": "x\\ud83dy", "name_en": "A"}'
+    refused = client.post("/api/v1/products", content=lone, headers=h)
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "name_zh"
+    pair = b'{"sku": "EMO-2", "name_zh": "\\ud83d\\ude00", "name_en": "A"}'
+    kept = client.post("/api/v1/products", content=pair, headers=h)
+    assert kept.status_code == 201 and kept.json()["name_zh"] == "\U0001f600"
+    assert client.get("/api/v1/products/EMO-1", headers=h).status_code == 404

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -73,15 +74,24 @@ ListParamsDep = Annotated[ListParams, Depends(list_params)]
 IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 NUL = "\x00"
+# NUL and lone UTF-16 surrogates (which JSON can smuggle in as "\\ud83d") cannot be stored as text in
+# PostgreSQL nor written to UTF-8 files, so they are refused at the door instead of failing later.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_UNSTORABLE_IN_JSON = re.compile(rb"\x00|\\u0000|\\u[dD][89abcdefABCDEF]")
+REASON = "must not contain NUL characters or unpaired surrogates"
+
+
+def _bad(text: str) -> bool:
+    return _UNSTORABLE.search(text) is not None
 
 
 def _nul_field(value: Any, path: str) -> str | None:
-    """Dotted path of the first string holding a NUL character inside a parsed JSON value."""
+    """Dotted path of the first string holding an unstorable character inside a parsed JSON value."""
     if isinstance(value, str):
-        return path if NUL in value else None
+        return path if _bad(value) else None
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, item in items:
-        if isinstance(key, str) and NUL in key:
+        if isinstance(key, str) and _bad(key):
             return f"{path}.{key!r}".lstrip(".")
         found = _nul_field(item, f"{path}.{key}".lstrip("."))
         if found:
@@ -90,23 +100,23 @@ def _nul_field(value: Any, path: str) -> str | None:
 
 
 async def reject_nul_characters(request: Request) -> None:
-    """NUL characters are refused everywhere (PostgreSQL cannot store them in text), naming the field."""
-    if NUL in request.url.path:
-        raise invalid("path", "must not contain NUL characters")
+    """Unstorable characters (NUL, unpaired surrogates) are refused everywhere, naming the field."""
+    if _bad(request.url.path):
+        raise invalid("path", REASON)
     for key, value in request.query_params.multi_items():
-        if NUL in key or NUL in value:
-            raise invalid(key.replace(NUL, "\\0"), "must not contain NUL characters")
+        if _bad(key) or _bad(value):
+            raise invalid(key.replace(NUL, "\\0"), REASON)
     if request.method not in ("POST", "PUT", "PATCH"):
         return
     content_type = request.headers.get("content-type", "")
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
         # The route has parsed the form already (request.form() is cached; the raw stream is gone).
         for key, value in (await request.form()).multi_items():
-            if NUL in key or (isinstance(value, str) and NUL in value):
-                raise invalid(key.replace(NUL, "\\0"), "must not contain NUL characters")
+            if _bad(key) or (isinstance(value, str) and _bad(value)):
+                raise invalid(key.replace(NUL, "\\0"), REASON)
         return
     body = await request.body()
-    if b"\\u0000" not in body and b"\x00" not in body:
+    if _UNSTORABLE_IN_JSON.search(body) is None:
         return
     try:
         parsed = json.loads(body)
@@ -114,4 +124,4 @@ async def reject_nul_characters(request: Request) -> None:
         return  # not JSON: the route's own validation reports it
     field = _nul_field(parsed, "")
     if field is not None:
-        raise invalid(field or "body", "must not contain NUL characters")
+        raise invalid(field or "body", REASON)
