@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from qudao.auth.permissions import authorize
 from qudao.common.actor import Actor
 from qudao.errors import FieldError, Invalid
 from qudao.orders.schemas import OrderCreate, OrderLineIn
@@ -117,6 +118,7 @@ def rows_to_orders(rows: list[dict[str, Any]]) -> tuple[list[OrderCreate], list[
 
 
 def import_orders(session: Session, actor: Actor, content: bytes, filename: str) -> IntakeResult:
+    authorize(actor, "orders:write")  # before reading the file, so a role without the right learns nothing
     orders, first_rows = rows_to_orders(read_rows(content, filename))
     if not orders:
         raise Invalid(detail="file: no order rows", errors=[FieldError("file", "no order rows")])
