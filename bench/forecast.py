@@ -89,7 +89,7 @@ def main() -> None:
     parser.add_argument("--single-sample", type=int, default=1_000,
                         help="series for the single-model baselines (restricted ETS, theta, Croston family, ...)")
     parser.add_argument("--history-window", type=int, default=None,
-                        help="periods of history the engine fits on (default: automatic, 364 days; 0 = all)")
+                        help="periods of history the engine fits on (default: automatic, 728 days; 0 = all)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
     args = parser.parse_args()
     n = 10_000 if args.full else args.series

@@ -46,7 +46,7 @@ OUTPUT_COLUMNS = ["unique_id", "ds", "forecast", "lo_80", "hi_80", "lo_95", "hi_
 FALLBACK_SHORT = "HistoricAverage (fallback: shorter than one season)"
 FALLBACK_NEW = "SeasonalNaive (fallback: too short to backtest)"
 ZERO_MODEL = "Zero (no demand in history)"
-_AUTO_WINDOW = {"D": 364, "B": 260, "W": 156, "H": 24 * 7 * 8, "h": 24 * 7 * 8}
+_AUTO_WINDOW = {"D": 728, "B": 520, "W": 156, "H": 24 * 7 * 8, "h": 24 * 7 * 8}
 
 Progress = Callable[[str, int, int], None]
 
@@ -56,8 +56,9 @@ class ForecastOptions:
     """Typed run options (no environment variables are read by the engine).
 
     profile: "fast" (restricted spaces, default) or "full" (AutoETS/AutoTheta/AutoARIMA over whole spaces).
-    history_window: periods of recent history used to fit and backtest (None = automatic: 364 days for
-    daily data, 156 weeks for weekly, all history otherwise; 0 = all history).
+    history_window: periods of recent history used to fit and backtest (None = automatic: 728 days for
+    daily data (two years: on the benchmark one year fitted faster but lost ~1% WAPE), 156 weeks for weekly,
+    all history otherwise; 0 = all history).
     seasonalities: extra seasonal periods, e.g. (7, 365); more than one puts MSTL into the model space.
     dask_scheduler: address of a Dask scheduler; when set, statsforecast runs through its Dask backend.
     sparse_metric: how intermittent and lumpy series choose their model: "mae" (default, the WAPE the
