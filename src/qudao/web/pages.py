@@ -14,7 +14,7 @@ from qudao.audit import service as audit_service
 from qudao.auth import service as auth_service
 from qudao.common.listing import ListParams
 from qudao.errors import TooManyRequests
-from qudao.web import masterdata
+from qudao.web import masterdata, operations
 from qudao.web.common import (
     SESSION_COOKIE,
     STATIC_DIR,
@@ -116,4 +116,5 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
     app.include_router(shell_router())
     app.include_router(masterdata.router())
+    app.include_router(operations.router())
 
