@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 from tests import factories
 from tests.integration.test_web_pages import csrf, sign_in
 
+ROW = re.compile(r'<a href="/orders/\d+">')
+
 
 def _network(session):  # type: ignore[no-untyped-def]
     """A channel, a customer with its own store, a distribution centre holding 40 of one SKU."""
@@ -178,3 +180,25 @@ def test_the_new_pages_render_in_both_languages(client: TestClient, session, set
         assert zh_page.status_code == 200 and en_page.status_code == 200, path
         assert zh_label in zh_page.text and en_label not in zh_page.text, path
         assert en_label in en_page.text, path
+
+
+def test_order_list_searches_filters_and_pages(client: TestClient, session, settings) -> None:
+    channel, customer, store, _, product = _network(session)
+    for n in range(27):
+        factories.sales_order(session, channel, customer, store, [(product, 1)], external_order_id=f"PAGE-{n:02d}")
+    session.flush()
+    viewer = factories.user(session, "viewer")
+    sign_in(client, settings, viewer)
+    first = client.get("/orders", params={"q": "PAGE-"}).text
+    assert len(ROW.findall(first)) == 25 and "page 1 of 2" in first and 'rel="next"' in first
+    assert "PAGE-26" in first and "PAGE-01" not in first  # newest first
+    second = client.get("/orders", params={"q": "PAGE-", "page": 2}).text
+    assert len(ROW.findall(second)) == 2 and "PAGE-00" in second
+    partial = client.get("/orders", params={"q": "PAGE-1"}, headers={"HX-Request": "true"}).text
+    assert "<html" not in partial and len(ROW.findall(partial)) == 10
+    assert "Total: 0" in client.get("/orders", params={"q": "PAGE-", "status": "delivered"}).text
+    # A viewer sees no entry button and is refused when posting the form anyway.
+    assert 'data-testid="new"' not in first
+    token = csrf(client, "/orders")
+    refused = client.post("/orders/new", data=_order_form(token, channel, customer, store, [(product.sku, "1")]))
+    assert refused.status_code == 403

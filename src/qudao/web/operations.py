@@ -167,6 +167,8 @@ def router() -> APIRouter:
             data = OrderCreate.model_validate(_payload(values))
             order, _ = orders.create_order(session, actor, data, source="portal" if actor.is_partner else "web")
         except (ValidationError, QudaoError) as exc:
+            if isinstance(exc, QudaoError) and exc.status in (401, 403):
+                raise  # not allowed at all: the error page, not the form
             session.rollback()  # nothing of a refused order is kept
             return _render_entry(request, session, actor, _order_errors(exc, values), status_code=422)
         return RedirectResponse(f"/orders/{order.id}", status_code=303)
