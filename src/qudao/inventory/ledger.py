@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qudao.catalog.models import Product
@@ -275,24 +275,21 @@ def available_by_location(session: Session, product_ids: list[int],
     ``reserve_*`` to claim stock."""
     if not product_ids:
         return {}
+    # One statement: stock of lots past expiry that no sweep has moved yet is taken off in a subquery.
+    stale = (
+        select(func.coalesce(func.sum(LotBalance.on_hand - LotBalance.expired), 0))
+        .join(Lot, Lot.id == LotBalance.lot_id)
+        .where(Lot.product_id == BAL.c.product_id, LotBalance.location_id == BAL.c.location_id,
+               LotBalance.on_hand > LotBalance.expired, Lot.expiry < datetime.now(UTC).date())
+        .scalar_subquery()
+    )
     stmt = select(BAL.c.product_id, BAL.c.location_id,
-                  (BAL.c.on_hand - BAL.c.reserved - BAL.c.expired).label("available")).where(
+                  (BAL.c.on_hand - BAL.c.reserved - BAL.c.expired).label("available"), stale.label("stale")).where(
         BAL.c.product_id.in_(product_ids))
     if location_ids is not None:
         stmt = stmt.where(BAL.c.location_id.in_(location_ids))
-    result = {(r.product_id, r.location_id): Decimal(r.available) for r in session.execute(stmt)}
-    stale = (
-        select(Lot.product_id, LotBalance.location_id, (LotBalance.on_hand - LotBalance.expired).label("q"))
-        .join(Lot, Lot.id == LotBalance.lot_id)
-        .where(Lot.product_id.in_(product_ids), LotBalance.on_hand > LotBalance.expired,
-               Lot.expiry < datetime.now(UTC).date())
-    )
-    if location_ids is not None:
-        stale = stale.where(LotBalance.location_id.in_(location_ids))
-    for r in session.execute(stale):
-        key = (r.product_id, r.location_id)
-        if key in result:
-            result[key] -= Decimal(r.q)
+    result = {(r.product_id, r.location_id): Decimal(r.available) - Decimal(r.stale or 0)
+              for r in session.execute(stmt)}
     return {k: money(max(v, ZERO)) for k, v in result.items()}
 
 

@@ -25,6 +25,7 @@ from qudao.inventory.posting import (
     Key,
     dialect_insert,
     lock_balances,
+    lock_balances_checking_lots,
     movement_row,
     post_movements,
 )
@@ -83,8 +84,9 @@ def sweep_expired(session: Session, actor: Actor, keys: Iterable[Key] | None = N
 def lock_fresh(session: Session, actor: Actor, keys: Iterable[Key]) -> dict[Key, Balance]:
     """Lock balances, then expire any lots past their date; re-read if that changed them."""
     keys = sorted(set(keys))
-    balances = lock_balances(session, keys)
-    if sweep_expired(session, actor, keys):
+    today = datetime.now(UTC).date()
+    balances, stale = lock_balances_checking_lots(session, keys, lots_past=today)
+    if stale and sweep_expired(session, actor, keys, today):
         balances = lock_balances(session, keys)
     return balances
 

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select, tuple_, update
+from sqlalchemy import and_, bindparam, exists, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from qudao.config import get_settings
 from qudao.db import is_postgres, utcnow
 from qudao.errors import invalid
 from qudao.inventory.models import (
+    Lot,
     LotBalance,
     MovementType,
     StockBalance,
@@ -42,6 +43,7 @@ BUCKETS = ("on_hand", "reserved", "expired", "in_transit", "on_order", "value")
 BAL = StockBalance.__table__
 MOV = StockMovement.__table__
 LOTBAL = LotBalance.__table__
+LOT = Lot.__table__
 LAYER = ValuationLayer.__table__
 # Movement types after which stock may have become available (the backorder-fill hook fires on them).
 STOCK_ARRIVING = {MovementType.receipt, MovementType.transfer_in, MovementType.ret, MovementType.adjustment,
@@ -121,17 +123,38 @@ def lock_balances(session: Session, keys: Iterable[Key]) -> dict[Key, Balance]:
     The one place stock rows are locked (the rule that prevents deadlocks between concurrent orders).
     Returns the current values, read under the lock.
     """
+    return lock_balances_checking_lots(session, keys)[0]
+
+
+def lock_balances_checking_lots(session: Session, keys: Iterable[Key], *,
+                                lots_past: date | None = None) -> tuple[dict[Key, Balance], bool]:
+    """``lock_balances``; with ``lots_past`` the same statement also tells whether any of these balances
+    holds stock of a lot whose expiry is before that date (not yet swept), so callers that must sweep
+    first need no separate query in the usual case of nothing to sweep.
+
+    The common case (every row exists) is one statement: the rows are locked first and created only when
+    some are missing (then every row is locked again in primary-key order, still one consistent order).
+    """
     wanted = sorted(set(keys))
     if not wanted:
-        return {}
-    ensure_balances(session, wanted)
-    stmt = select(BAL).where(key_filter(wanted)).order_by(BAL.c.id)
+        return {}, False
+    columns: list[Any] = list(BAL.c)
+    if lots_past is not None:
+        columns.append(exists().where(
+            LOT.c.id == LOTBAL.c.lot_id, LOT.c.product_id == BAL.c.product_id,
+            LOTBAL.c.location_id == BAL.c.location_id, LOT.c.expiry < lots_past,
+            LOTBAL.c.on_hand > LOTBAL.c.expired).label("stale_lots"))
+    stmt = select(*columns).where(key_filter(wanted)).order_by(BAL.c.id)
     if is_postgres(session):
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(of=BAL)
     rows = session.execute(stmt).all()
-    return {(r.product_id, r.location_id): Balance(
+    if len(rows) < len(wanted):
+        ensure_balances(session, wanted)
+        rows = session.execute(stmt).all()
+    balances = {(r.product_id, r.location_id): Balance(
         id=r.id, product_id=r.product_id, location_id=r.location_id, on_hand=r.on_hand, reserved=r.reserved,
         expired=r.expired, in_transit=r.in_transit, on_order=r.on_order, value=r.value) for r in rows}
+    return balances, lots_past is not None and any(r.stale_lots for r in rows)
 
 
 # ---- posting movements -------------------------------------------------------------------------

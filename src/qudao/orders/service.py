@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
@@ -193,8 +193,7 @@ def _book_and_allocate(session: Session, actor: Actor, ref: _Reference, result: 
     if to_allocate:
         # Lines are keyed by their position in ``all_lines`` until they have ids.
         position = {id(line): n for n, line in enumerate(all_lines)}
-        rules = stock.load_rules(session)
-        default_rule, per_channel = stock.load_policies(session)
+        rules, (default_rule, per_channel) = stock.load_config(session)
         facts = [engine.OrderFacts(result.order_ids[i], now, ref.partner_tier.get(prepared[i]["partner_id"], "B"),
                                    prepared[i]["channel_id"], prepared[i]["promised_date"], prepared[i]["rush"])
                  for i in to_allocate]
@@ -285,7 +284,10 @@ def _expanding(name: str) -> Any:
 
 
 # Built once: the hot intake path only binds values (no statement construction per order).
-_CHANNELS = select(Channel.id, Channel.code, Channel.archived_at).where(Channel.code.in_(_expanding("codes")))
+# Channels with their active price lists (one row per list; none: price_list_id NULL) in one round trip.
+_CHANNELS = select(Channel.id, Channel.code, Channel.archived_at, PriceList.id.label("price_list_id")).outerjoin(
+    PriceList, and_(PriceList.channel_id == Channel.id, PriceList.active.is_(True))).where(
+    Channel.code.in_(_expanding("codes")))
 _PARTNER_COLUMNS = (Partner.id, Partner.code, Partner.archived_at, Partner.status, Partner.credit_limit,
                     Partner.currency, Partner.tier)
 _PARTNERS = select(*_PARTNER_COLUMNS).where(Partner.code.in_(_expanding("codes")))
@@ -294,8 +296,6 @@ _LOCATIONS = select(Location.id, Location.code, Location.archived_at, Location.l
                     Location.owner_partner_id).where(Location.code.in_(_expanding("codes")))
 _PRODUCTS = select(Product.id, Product.sku, Product.lifecycle, Product.archived_at, Product.allows_fractional,
                    Product.list_price).where(Product.sku.in_(_expanding("skus")))
-_PRICE_LISTS = select(PriceList.id, PriceList.channel_id).where(
-    PriceList.channel_id.in_(_expanding("ids")), PriceList.active.is_(True)).order_by(PriceList.id.desc())
 _PRICE_ITEMS = select(PriceListItem.price_list_id, PriceListItem.product_id, PriceListItem.price,
                       PriceListItem.min_price, PriceListItem.max_price).where(
     PriceListItem.price_list_id.in_(_expanding("lists")), PriceListItem.product_id.in_(_expanding("products"))
@@ -310,8 +310,11 @@ def _load_reference_data(session: Session, actor: Actor, orders: Sequence[OrderC
     partner_codes = sorted({o.customer_code for o in orders if o.customer_code})
     location_codes = sorted({o.ship_to_code for o in orders})
     skus = sorted({line.sku for o in orders for line in o.lines})
+    lists: dict[int, int] = {}  # active price list id -> channel id
     for r in session.execute(_CHANNELS, {"codes": channel_codes}):
         ref.channel[r.code] = (r.id, r.archived_at is not None)
+        if r.price_list_id is not None:
+            lists[r.price_list_id] = r.id
     partner_rows = []
     for chunk in stock._chunks(partner_codes):
         partner_rows += session.execute(_PARTNERS, {"codes": list(chunk)}).all()
@@ -330,8 +333,6 @@ def _load_reference_data(session: Session, actor: Actor, orders: Sequence[OrderC
     for chunk in stock._chunks(skus):
         for r in session.execute(_PRODUCTS, {"skus": list(chunk)}):
             ref.product[r.sku] = r
-    channel_ids = sorted({v[0] for v in ref.channel.values()})
-    lists = dict(session.execute(_PRICE_LISTS, {"ids": channel_ids}).all()) if channel_ids else {}
     ref.priced_channels = set(lists.values())
     if lists:
         product_ids = [r.id for r in ref.product.values()]

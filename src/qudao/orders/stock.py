@@ -17,7 +17,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Json
-from sqlalchemy import JSON, bindparam, func, insert, select, text, update
+from sqlalchemy import JSON, bindparam, func, insert, literal, null, select, text, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,8 +60,29 @@ _SITES = select(Location.id, Location.priority, Location.latitude, Location.long
     Location.owner_partner_id.is_(None), Location.archived_at.is_(None))
 
 
+# Rules and policies in one round trip (the intake path needs both): rule rows have ``policy`` false.
+_CONFIG = union_all(
+    select(literal(False).label("policy"), PriorityRule.kind, PriorityRule.weight, PriorityRule.scores,
+           PriorityRule.horizon_days, null().label("channel_id"), null().label("ship_from_rule")).where(
+        PriorityRule.active.is_(True)),
+    select(literal(True), null(), null(), null(), null(), AllocationPolicy.channel_id,
+           AllocationPolicy.ship_from_rule),
+)
+
+
+def load_config(session: Session) -> tuple[list[engine.PriorityRule],
+                                           tuple[engine.ShipFromRule, dict[int, engine.ShipFromRule]]]:
+    """``load_rules`` and ``load_policies`` together, with one query (two if channel rules name channels)."""
+    rows = session.execute(_CONFIG).all()
+    return (_rules_from(session, [r for r in rows if not r.policy]),
+            _policies_from([(r.channel_id, r.ship_from_rule) for r in rows if r.policy]))
+
+
 def load_rules(session: Session) -> list[engine.PriorityRule]:
-    rows = session.execute(_RULES).all()
+    return _rules_from(session, session.execute(_RULES).all())
+
+
+def _rules_from(session: Session, rows: Sequence[Any]) -> list[engine.PriorityRule]:
     if not rows:
         return list(engine.DEFAULT_RULES)
     channel_codes = {code for r in rows if r.kind == "channel" for code in (r.scores or {})}
@@ -78,9 +99,13 @@ def load_rules(session: Session) -> list[engine.PriorityRule]:
 
 
 def load_policies(session: Session) -> tuple[engine.ShipFromRule, dict[int, engine.ShipFromRule]]:
+    return _policies_from(session.execute(_POLICIES).all())
+
+
+def _policies_from(rows: Sequence[Any]) -> tuple[engine.ShipFromRule, dict[int, engine.ShipFromRule]]:
     default = engine.ShipFromRule.nearest
     per_channel: dict[int, engine.ShipFromRule] = {}
-    for channel_id, rule in session.execute(_POLICIES):
+    for channel_id, rule in rows:
         if channel_id is None:
             default = engine.ShipFromRule(rule)
         else:
