@@ -84,6 +84,11 @@ def test_an_unknown_sku_is_shown_next_to_its_line_and_nothing_is_booked(client: 
     bad_quantity = client.post("/orders/new", data={**form, "lines[2].sku": product.sku, "lines[2].quantity": "-3"})
     assert bad_quantity.status_code == 422
     assert re.search(r'data-error-for="lines\[2\]\.quantity">must be greater than 0', bad_quantity.text)
+    not_a_number = client.post("/orders/new", data={**form, "lines[2].sku": product.sku, "lines[2].quantity": "lots",
+                                                     "promised_date": "2030-02-31"})
+    assert not_a_number.status_code == 422
+    assert 'data-error-for="lines[2].quantity"' in not_a_number.text
+    assert 'data-error-for="promised_date"' in not_a_number.text and 'value="2030-02-31"' in not_a_number.text
     no_channel = client.post("/orders/new", data={**form, "channel_code": ""})
     assert no_channel.status_code == 422 and 'data-error-for="channel_code"' in no_channel.text
     assert "Total: 0" in client.get("/orders").text
