@@ -120,6 +120,7 @@ def test_stock_and_movement_pages_show_a_receipt(client: TestClient, session, se
     assert re.search(rf'<tr data-sku="{product.sku}" data-location="{dc.code}">.*?data-field="on_hand">12\.50<',
                      stock, re.S)
     assert client.get("/inventory", params={"sku": "NOT-THERE"}).text.count("data-sku=") == 0
+    assert f'href="/inventory/movements?sku={product.sku}&amp;location={dc.code}"' in stock
     moves = client.get("/inventory/movements", params={"sku": product.sku, "movement_type": "receipt"}).text
     assert '<tr data-type="receipt">' in moves and "GRN-77" in moves and "12.50" in moves
     assert "GRN-77" not in client.get("/inventory/movements", params={"sku": product.sku,
