@@ -18,7 +18,8 @@ from qudao.config import Settings
 from qudao.errors import Unauthorized, invalid
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    # async: no I/O, so FastAPI calls it inline instead of sending it to the thread pool.
     return request.app.state.settings
 
 

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from qudao.catalog.models import Product
@@ -268,6 +268,20 @@ def adjust(session: Session, actor: Actor, *, product_id: int, location_id: int,
                      expired_first=True, allow_reserved=True, lot=lot, reason=reason, at=at)
 
 
+# One statement: stock of lots past expiry that no sweep has moved yet is taken off in a subquery.
+_STALE = (
+    select(func.coalesce(func.sum(LotBalance.on_hand - LotBalance.expired), 0))
+    .join(Lot, Lot.id == LotBalance.lot_id)
+    .where(Lot.product_id == BAL.c.product_id, LotBalance.location_id == BAL.c.location_id,
+           LotBalance.on_hand > LotBalance.expired, Lot.expiry < bindparam("today"))
+    .scalar_subquery()
+)
+_AVAILABLE = select(BAL.c.product_id, BAL.c.location_id,
+                    (BAL.c.on_hand - BAL.c.reserved - BAL.c.expired).label("available"), _STALE.label("stale")).where(
+    BAL.c.product_id.in_(bindparam("products", expanding=True)))
+_AVAILABLE_AT = _AVAILABLE.where(BAL.c.location_id.in_(bindparam("locations", expanding=True)))
+
+
 def available_by_location(session: Session, product_ids: list[int],
                           location_ids: list[int] | None = None) -> dict[Key, Decimal]:
     """Available quantity (on hand - reserved - expired, never below 0) per (product_id, location_id) that
@@ -275,21 +289,12 @@ def available_by_location(session: Session, product_ids: list[int],
     ``reserve_*`` to claim stock."""
     if not product_ids:
         return {}
-    # One statement: stock of lots past expiry that no sweep has moved yet is taken off in a subquery.
-    stale = (
-        select(func.coalesce(func.sum(LotBalance.on_hand - LotBalance.expired), 0))
-        .join(Lot, Lot.id == LotBalance.lot_id)
-        .where(Lot.product_id == BAL.c.product_id, LotBalance.location_id == BAL.c.location_id,
-               LotBalance.on_hand > LotBalance.expired, Lot.expiry < datetime.now(UTC).date())
-        .scalar_subquery()
-    )
-    stmt = select(BAL.c.product_id, BAL.c.location_id,
-                  (BAL.c.on_hand - BAL.c.reserved - BAL.c.expired).label("available"), stale.label("stale")).where(
-        BAL.c.product_id.in_(product_ids))
+    stmt = _AVAILABLE if location_ids is None else _AVAILABLE_AT
+    params: dict[str, Any] = {"products": list(product_ids), "today": datetime.now(UTC).date()}
     if location_ids is not None:
-        stmt = stmt.where(BAL.c.location_id.in_(location_ids))
+        params["locations"] = list(location_ids)
     result = {(r.product_id, r.location_id): Decimal(r.available) - Decimal(r.stale or 0)
-              for r in session.execute(stmt)}
+              for r in session.execute(stmt, params)}
     return {k: money(max(v, ZERO)) for k, v in result.items()}
 
 

@@ -126,6 +126,27 @@ def lock_balances(session: Session, keys: Iterable[Key]) -> dict[Key, Balance]:
     return lock_balances_checking_lots(session, keys)[0]
 
 
+_LOCK_STATEMENTS: dict[tuple[bool, bool], Any] = {}
+
+
+def _lock_statement(postgres: bool, check_lots: bool) -> Any:
+    """The locking SELECT (built once per variant, so the hot path only binds ``keys``/``lots_past``)."""
+    stmt = _LOCK_STATEMENTS.get((postgres, check_lots))
+    if stmt is None:
+        columns: list[Any] = list(BAL.c)
+        if check_lots:
+            columns.append(exists().where(
+                LOT.c.id == LOTBAL.c.lot_id, LOT.c.product_id == BAL.c.product_id,
+                LOTBAL.c.location_id == BAL.c.location_id, LOT.c.expiry < bindparam("lots_past"),
+                LOTBAL.c.on_hand > LOTBAL.c.expired).label("stale_lots"))
+        stmt = select(*columns).where(
+            tuple_(BAL.c.product_id, BAL.c.location_id).in_(bindparam("keys", expanding=True))).order_by(BAL.c.id)
+        if postgres:
+            stmt = stmt.with_for_update(of=BAL)
+        _LOCK_STATEMENTS[(postgres, check_lots)] = stmt
+    return stmt
+
+
 def lock_balances_checking_lots(session: Session, keys: Iterable[Key], *,
                                 lots_past: date | None = None) -> tuple[dict[Key, Balance], bool]:
     """``lock_balances``; with ``lots_past`` the same statement also tells whether any of these balances
@@ -138,19 +159,14 @@ def lock_balances_checking_lots(session: Session, keys: Iterable[Key], *,
     wanted = sorted(set(keys))
     if not wanted:
         return {}, False
-    columns: list[Any] = list(BAL.c)
+    stmt = _lock_statement(is_postgres(session), lots_past is not None)
+    params: dict[str, Any] = {"keys": wanted}
     if lots_past is not None:
-        columns.append(exists().where(
-            LOT.c.id == LOTBAL.c.lot_id, LOT.c.product_id == BAL.c.product_id,
-            LOTBAL.c.location_id == BAL.c.location_id, LOT.c.expiry < lots_past,
-            LOTBAL.c.on_hand > LOTBAL.c.expired).label("stale_lots"))
-    stmt = select(*columns).where(key_filter(wanted)).order_by(BAL.c.id)
-    if is_postgres(session):
-        stmt = stmt.with_for_update(of=BAL)
-    rows = session.execute(stmt).all()
+        params["lots_past"] = lots_past
+    rows = session.execute(stmt, params).all()
     if len(rows) < len(wanted):
         ensure_balances(session, wanted)
-        rows = session.execute(stmt).all()
+        rows = session.execute(stmt, params).all()
     balances = {(r.product_id, r.location_id): Balance(
         id=r.id, product_id=r.product_id, location_id=r.location_id, on_hand=r.on_hand, reserved=r.reserved,
         expired=r.expired, in_transit=r.in_transit, on_order=r.on_order, value=r.value) for r in rows}
@@ -176,6 +192,16 @@ def movement_row(actor: Actor, kind: str, product_id: int, location_id: int, qua
     return row
 
 
+_APPLY_DELTAS = (
+    update(BAL)
+    .where(and_(BAL.c.product_id == bindparam("p"), BAL.c.location_id == bindparam("l")))
+    .values(**{b: BAL.c[b] + bindparam(f"d_{b}") for b in BUCKETS}, updated_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+_INSERT_MOVEMENTS = insert(MOV)
+_INSERT_MOVEMENTS_RETURNING = insert(MOV).returning(MOV.c.id, sort_by_parameter_order=True)
+
+
 def post_movements(session: Session, actor: Actor, rows: list[dict[str, Any]], *, returning: bool = False) -> list[int]:
     """Insert movement rows and apply their summed deltas to balances and lot balances (caller holds the
     balance locks). Fires the stock-available hook for keys that gained stock."""
@@ -183,9 +209,9 @@ def post_movements(session: Session, actor: Actor, rows: list[dict[str, Any]], *
         return []
     ids: list[int] = []
     if returning:
-        ids = [r[0] for r in session.execute(insert(MOV).returning(MOV.c.id, sort_by_parameter_order=True), rows)]
+        ids = [r[0] for r in session.execute(_INSERT_MOVEMENTS_RETURNING, rows)]
     else:
-        session.execute(insert(MOV), rows)
+        session.execute(_INSERT_MOVEMENTS, rows)
     sums: dict[Key, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(BUCKETS, ZERO))
     lot_sums: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     arriving: set[Key] = set()
@@ -203,13 +229,7 @@ def post_movements(session: Session, actor: Actor, rows: list[dict[str, Any]], *
     params = [{"p": p, "l": loc, **{f"d_{b}": v for b, v in s.items()}, "now": now}
               for (p, loc), s in sums.items() if any(s.values())]
     if params:
-        session.execute(
-            update(BAL)
-            .where(and_(BAL.c.product_id == bindparam("p"), BAL.c.location_id == bindparam("l")))
-            .values(**{b: BAL.c[b] + bindparam(f"d_{b}") for b in BUCKETS}, updated_at=bindparam("now"))
-            .execution_options(synchronize_session=False),
-            params,
-        )
+        session.execute(_APPLY_DELTAS, params)
     if lot_sums:
         stmt = dialect_insert(session, LOTBAL).on_conflict_do_nothing(index_elements=["lot_id", "location_id"])
         session.execute(stmt, [{"lot_id": lot, "location_id": loc, "on_hand": ZERO, "expired": ZERO}

@@ -206,7 +206,7 @@ def _book_and_allocate(session: Session, actor: Actor, ref: _Reference, result: 
                 order_id, [engine.LineDemand(position[id(ln)], order_id, ln["product_id"], ln["quantity"])
                            for ln in line_rows[i]],
                 lat, lon, prepared[i]["allow_split"], None, per_channel.get(prepared[i]["channel_id"], default_rule)))
-        picks = stock.reserve_plan(session, actor, demands)
+        picks = stock.reserve_plan(session, actor, demands, sites=ref.sites)
     allocated: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for p in picks:
         allocated[p.line_id] += p.quantity
@@ -275,6 +275,7 @@ class _Reference:
     product: dict[str, Any] = field(default_factory=dict)  # sku -> row
     prices: dict[tuple[int, int], tuple[Decimal, Decimal, Decimal]] = field(default_factory=dict)
     priced_channels: set[int] = field(default_factory=set)
+    sites: list[engine.Site] | None = None  # ship-from candidates (own active locations)
     actor: Actor | None = None
     errors: list[FieldError] = field(default_factory=list)
 
@@ -292,8 +293,12 @@ _PARTNER_COLUMNS = (Partner.id, Partner.code, Partner.archived_at, Partner.statu
                     Partner.currency, Partner.tier)
 _PARTNERS = select(*_PARTNER_COLUMNS).where(Partner.code.in_(_expanding("codes")))
 _PARTNER_BY_ID = select(*_PARTNER_COLUMNS).where(Partner.id == bindparam("partner_id"))
-_LOCATIONS = select(Location.id, Location.code, Location.archived_at, Location.latitude, Location.longitude,
-                    Location.owner_partner_id).where(Location.code.in_(_expanding("codes")))
+_LOCATION_COLUMNS = (Location.id, Location.code, Location.archived_at, Location.latitude, Location.longitude,
+                     Location.owner_partner_id, Location.priority)
+_LOCATIONS = select(*_LOCATION_COLUMNS).where(Location.code.in_(_expanding("codes")))
+# The ship-to locations plus the ship-from sites (own active locations) in the same round trip.
+_LOCATIONS_AND_SITES = select(*_LOCATION_COLUMNS).where(or_(
+    Location.code.in_(_expanding("codes")), and_(Location.owner_partner_id.is_(None), Location.archived_at.is_(None))))
 _PRODUCTS = select(Product.id, Product.sku, Product.lifecycle, Product.archived_at, Product.allows_fractional,
                    Product.list_price).where(Product.sku.in_(_expanding("skus")))
 _PRICE_ITEMS = select(PriceListItem.price_list_id, PriceListItem.product_id, PriceListItem.price,
@@ -325,11 +330,18 @@ def _load_reference_data(session: Session, actor: Actor, orders: Sequence[OrderC
         ref.partner_limit[r.id] = Decimal(r.credit_limit or 0)
         ref.partner_currency[r.id] = r.currency
         ref.partner_tier[r.id] = r.tier
-    for chunk in stock._chunks(location_codes):
-        for r in session.execute(_LOCATIONS, {"codes": list(chunk)}):
+    wanted_codes = set(location_codes)
+    sites: dict[int, engine.Site] = {}
+    for n, chunk in enumerate(stock._chunks(location_codes)):
+        for r in session.execute(_LOCATIONS if n else _LOCATIONS_AND_SITES, {"codes": list(chunk)}):
+            if r.owner_partner_id is None and r.archived_at is None:
+                sites[r.id] = engine.Site(r.id, r.priority, r.latitude, r.longitude)
+            if r.code not in wanted_codes:
+                continue
             ref.location[r.code] = (r.id, r.archived_at is not None)
             ref.location_coords[r.id] = (r.latitude, r.longitude)
             ref.location_owner[r.id] = r.owner_partner_id
+    ref.sites = list(sites.values()) if location_codes else None
     for chunk in stock._chunks(skus):
         for r in session.execute(_PRODUCTS, {"skus": list(chunk)}):
             ref.product[r.sku] = r

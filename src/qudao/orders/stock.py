@@ -177,7 +177,8 @@ COPY_THRESHOLD = 200
 
 
 def bulk_insert(session: Session, table: Any, rows: Sequence[dict[str, Any]], *, with_ids: bool = False) -> list[int]:
-    """Insert many rows (all with the same keys) in bulk; with ``with_ids`` return their new ids in order.
+    """Insert many rows (all with the same keys) in bulk; with ``with_ids`` return their new ids in order
+    (without it the return value may be empty).
 
     PostgreSQL, from ``COPY_THRESHOLD`` rows: ids are drawn from the table's sequence in one query and the
     rows go in with ``COPY`` (the bulk path its documentation recommends for loading many rows). Otherwise
@@ -187,8 +188,10 @@ def bulk_insert(session: Session, table: Any, rows: Sequence[dict[str, Any]], *,
     if not rows:
         return []
     if not is_postgres(session) or len(rows) < COPY_THRESHOLD:
-        return list(session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                    list(rows)).scalars().all())
+        if not with_ids:  # no RETURNING needed: a plain executemany (multi-row INSERT), nothing returned
+            session.connection().execute(_insert_for(table, False), list(rows))
+            return []
+        return list(session.connection().execute(_insert_for(table, True), list(rows)).scalars().all())
     ids = list(session.execute(text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
                                {"t": table.name, "n": len(rows)}).scalars().all())
     keys = [k for k in rows[0] if k != "id"]
@@ -205,6 +208,19 @@ def bulk_insert(session: Session, table: Any, rows: Sequence[dict[str, Any]], *,
         # Same exception type as every other statement, so callers and adapters treat it alike.
         raise IntegrityError(statement, None, exc) from exc
     return ids
+
+
+_INSERTS: dict[tuple[str, bool], Any] = {}
+
+
+def _insert_for(table: Any, with_ids: bool) -> Any:
+    """The INSERT statement for ``table`` (built once per table: the hot path only binds values)."""
+    key = (table.name, with_ids)
+    stmt = _INSERTS.get(key)
+    if stmt is None:
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True) if with_ids else insert(table)
+        _INSERTS[key] = stmt
+    return stmt
 
 
 def record_allocations(session: Session, actor: Actor, picks: Sequence[engine.AllocationPick], *,
