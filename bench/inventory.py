@@ -13,37 +13,18 @@ from __future__ import annotations
 import argparse
 import random
 import time
-import uuid
 from decimal import Decimal
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert
 
 from qudao import migrate
 from qudao.catalog.models import Product
 from qudao.common.actor import SYSTEM
-from qudao.db import make_engine, make_session_factory, unit_of_work
+from qudao.db import make_engine, make_session_factory, scratch_database, unit_of_work
 from qudao.inventory import service as inventory
 from qudao.locations.models import Location
 
 BASELINE_LINES_PER_SECOND = 2000
-
-
-def _pg_database(admin_url: str) -> tuple[str, str]:
-    name = f"qudao_bench_{uuid.uuid4().hex[:8]}"
-    url = make_url(admin_url).set(drivername="postgresql+psycopg")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, url.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_pg(admin_url: str, name: str) -> None:
-    admin = create_engine(make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def run(url: str, lines: int, batches: int, skus: int, locations: int) -> float:
@@ -92,11 +73,8 @@ def main() -> None:
         rate = run(f"sqlite:///{tmp}/bench.db", args.lines, args.batches, args.skus, args.locations)
     print(f"sqlite     reserve_many: {rate:10,.0f} lines/s   (baseline {BASELINE_LINES_PER_SECOND:,} lines/s)")
     if args.pg:
-        name, url = _pg_database(args.pg)
-        try:
+        with scratch_database(args.pg, "qudao_bench") as url:
             rate = run(url, args.lines, args.batches, args.skus, args.locations)
-        finally:
-            _drop_pg(args.pg, name)
         print(f"postgresql reserve_many: {rate:10,.0f} lines/s   (baseline {BASELINE_LINES_PER_SECOND:,} lines/s)")
 
 

@@ -18,19 +18,15 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from qudao import migrate
 from qudao.catalog import service as catalog
 from qudao.catalog.schemas import ProductCreate
 from qudao.common.actor import SYSTEM
 from qudao.config import Settings
-from qudao.db import make_engine, make_session_factory, unit_of_work
+from qudao.db import make_engine, make_session_factory, scratch_database, unit_of_work
 from qudao.demo.service import load_demo
 from qudao.imports import service as imports
 from qudao.imports.schemas import TransferKind
@@ -104,18 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             lines += bench_backend("sqlite", f"sqlite:///{Path(folder) / 'bench.db'}", args.scale, args.products,
                                    args.baseline)
     if server:
-        name = f"qudao_bench_{uuid.uuid4().hex[:8]}"
-        admin_url = make_url(server).set(drivername="postgresql+psycopg")
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = admin_url.set(database=name).render_as_string(hide_password=False)
+        with scratch_database(server, "qudao_bench") as url:
             lines += bench_backend("postgresql", url, args.scale, args.products, args.baseline)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
     width = max(len(label) for label, _ in lines)
     print(f"master data bench (python {sys.version.split()[0]})")
     for label, figure in lines:

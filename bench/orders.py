@@ -24,13 +24,11 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert
 
 from qudao import migrate
 from qudao.auth import security
@@ -38,7 +36,7 @@ from qudao.auth.models import User
 from qudao.catalog.models import Product
 from qudao.channels.models import Channel
 from qudao.common.actor import SYSTEM
-from qudao.db import make_engine, make_session_factory, unit_of_work
+from qudao.db import make_engine, make_session_factory, scratch_database, unit_of_work
 from qudao.inventory import service as inventory
 from qudao.locations.models import Location
 from qudao.partners.models import Partner
@@ -49,23 +47,6 @@ GOAL_P99_MS = 50
 GOAL_BATCH_LINES_PER_SECOND = 2000
 SKUS, DCS, CUSTOMERS = 500, 4, 100
 DC_COORDS = [(30.27, 120.16), (39.90, 116.41), (23.13, 113.26), (30.57, 104.07)]
-
-
-def _pg_database(admin_url: str) -> tuple[str, str]:
-    name = f"qudao_bench_{uuid.uuid4().hex[:8]}"
-    url = make_url(admin_url).set(drivername="postgresql+psycopg")
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, url.set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_pg(admin_url: str, name: str) -> None:
-    admin = create_engine(make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def seed(url: str, stock_per_dc: int) -> str:
@@ -229,11 +210,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             results["sqlite"] = run("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", args)
     if args.pg:
-        name, url = _pg_database(args.pg)
-        try:
+        with scratch_database(args.pg, "qudao_bench") as url:
             results["postgresql"] = run("postgresql", url, args)
-        finally:
-            _drop_pg(args.pg, name)
     print("\nsummary                     " + "".join(f"{k:>14}" for k in results) + "      baseline (goal)")
     rows = [("single orders/s", "orders_per_s", f">= {GOAL_SINGLE_PER_SECOND}"),
             ("latency p50 ms", "p50", ""), ("latency p95 ms", "p95", ""),

@@ -4,47 +4,22 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from qudao import migrate
 from qudao.api.app import create_app
 from qudao.config import Settings
-from qudao.db import make_engine
+from qudao.db import create_scratch_database, drop_database, make_engine
 
 PG_URL = os.environ.get("QUDAO_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
-
-
-def _create_pg_database(admin_url: str) -> tuple[str, str]:
-    name = f"qudao_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(_psycopg(admin_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, make_url(_psycopg(admin_url)).set(database=name).render_as_string(hide_password=False)
-
-
-def _drop_pg_database(admin_url: str, name: str) -> None:
-    admin = create_engine(_psycopg(admin_url), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def _psycopg(url: str) -> str:
-    parsed = make_url(url)
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -56,13 +31,13 @@ def fresh_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[obj
         if backend == "sqlite":
             return f"sqlite:///{tmp_path_factory.mktemp('db') / 'qudao.db'}"
         assert PG_URL, "PostgreSQL backend requested without QUDAO_TEST_DATABASE_URL"
-        name, url = _create_pg_database(PG_URL)
+        name, url = create_scratch_database(PG_URL, "qudao_test")
         made.append(name)
         return url
 
     yield make
     for name in made:
-        _drop_pg_database(PG_URL or "", name)
+        drop_database(PG_URL or "", name)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

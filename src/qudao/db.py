@@ -130,3 +130,41 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
 def is_postgres(session_or_engine: Session | Engine) -> bool:
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
     return bind.dialect.name == "postgresql"
+
+
+def _admin_engine(admin_url: str) -> Engine:
+    parsed = make_url(admin_url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, isolation_level="AUTOCOMMIT")
+
+
+def create_scratch_database(admin_url: str, prefix: str = "qudao_scratch") -> tuple[str, str]:
+    """A new, empty PostgreSQL database on the server of ``admin_url``: (name, URL). For tests and benchmarks,
+    which must never touch a database they did not make."""
+    import uuid
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = _admin_engine(admin_url)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    admin.dispose()
+    return name, url
+
+
+def drop_database(admin_url: str, name: str) -> None:
+    admin = _admin_engine(admin_url)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@contextmanager
+def scratch_database(admin_url: str, prefix: str = "qudao_scratch") -> Iterator[str]:
+    """URL of a throwaway PostgreSQL database that is dropped when the block ends."""
+    name, url = create_scratch_database(admin_url, prefix)
+    try:
+        yield url
+    finally:
+        drop_database(admin_url, name)
