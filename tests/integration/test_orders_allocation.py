@@ -13,6 +13,7 @@ from qudao.common.actor import SYSTEM
 from qudao.db import utcnow
 from qudao.errors import Invalid
 from qudao.inventory import service as inventory
+from qudao.orders import config as order_config
 from qudao.orders import service as orders
 from qudao.orders.models import OrderEvent, SalesOrder
 from qudao.orders.schemas import OrderCreate, PriceListIn, PriorityRuleIn, ReallocateIn
@@ -64,7 +65,7 @@ def test_nearest_location_with_stock_ships_the_order(session, net) -> None:  # t
 
 
 def test_location_priority_policy_and_split(session, net) -> None:  # type: ignore[no-untyped-def]
-    orders.set_allocation_policy(session, SYSTEM, ship_from_rule="priority", channel_code=net.channel.code)
+    order_config.set_allocation_policy(session, SYSTEM, ship_from_rule="priority", channel_code=net.channel.code)
     factories.stock(session, net.tea, net.hz, 10)
     factories.stock(session, net.tea, net.bj, 4)
     factories.stock(session, net.tea, net.gz, 4)
@@ -114,8 +115,8 @@ def test_backorders_fill_in_priority_order_when_stock_arrives(session, net) -> N
 
 
 def test_configured_rules_promised_date_beats_tier(session, net) -> None:  # type: ignore[no-untyped-def]
-    orders.set_priority_rule(session, SYSTEM, PriorityRuleIn(kind="promised_date", weight=100, horizon_days=10))
-    orders.set_priority_rule(session, SYSTEM, PriorityRuleIn(kind="tier", weight=10, scores={"A": 3, "B": 1}))
+    order_config.set_priority_rule(session, SYSTEM, PriorityRuleIn(kind="promised_date", weight=100, horizon_days=10))
+    order_config.set_priority_rule(session, SYSTEM, PriorityRuleIn(kind="tier", weight=10, scores={"A": 3, "B": 1}))
     gold = factories.partner(session, tier="A")
     relaxed = factories.sales_order(session, net.channel, gold, net.store, [(net.tea, 1)])
     urgent = factories.sales_order(session, net.channel, net.customer, net.store, [(net.tea, 1)],
@@ -177,9 +178,9 @@ def test_intake_validation_names_each_field(session, net) -> None:  # type: igno
 
 
 def test_price_outside_channel_price_list_is_rejected(session, net) -> None:  # type: ignore[no-untyped-def]
-    orders.create_price_list(session, SYSTEM, PriceListIn(code=factories.unique("PL"), channel_code=net.channel.code,
-                                                          items=[{"sku": net.tea.sku, "price": "10", "min_price": "9",
-                                                                  "max_price": "12"}]))
+    price_list = PriceListIn(code=factories.unique("PL"), channel_code=net.channel.code,
+                             items=[{"sku": net.tea.sku, "price": "10", "min_price": "9", "max_price": "12"}])
+    order_config.create_price_list(session, SYSTEM, price_list)
     with pytest.raises(Invalid) as caught:
         orders.create_orders(session, SYSTEM, [_order(net, lines=[{"sku": net.tea.sku, "quantity": "1",
                                                                    "unit_price": "8.99"}])])

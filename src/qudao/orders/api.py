@@ -14,7 +14,7 @@ from qudao.api.deps import ActorDep, ListParamsDep, SessionDep, SettingsDep
 from qudao.api.problems import PROBLEM_RESPONSES
 from qudao.common.listing import Page
 from qudao.errors import invalid
-from qudao.orders import fulfilment, importing, queries, service
+from qudao.orders import config, fulfilment, importing, queries, service
 from qudao.orders.schemas import (
     BatchResult,
     BatchResultItem,
@@ -97,24 +97,24 @@ def order_exceptions(session: SessionDep, actor: ActorDep,
 
 @router.get("/orders/priority-rules", response_model=list[PriorityRuleOut])
 def list_priority_rules(session: SessionDep, actor: ActorDep) -> list[PriorityRuleOut]:
-    return [PriorityRuleOut.model_validate(r) for r in service.list_priority_rules(session, actor)]
+    return [PriorityRuleOut.model_validate(r) for r in config.list_priority_rules(session, actor)]
 
 
 @router.put("/orders/priority-rules", response_model=PriorityRuleOut)
 def set_priority_rule(session: SessionDep, actor: ActorDep, body: PriorityRuleIn) -> PriorityRuleOut:
-    return PriorityRuleOut.model_validate(service.set_priority_rule(session, actor, body))
+    return PriorityRuleOut.model_validate(config.set_priority_rule(session, actor, body))
 
 
 @router.put("/orders/allocation-policy", response_model=dict[str, str | None])
 def set_allocation_policy(session: SessionDep, actor: ActorDep, ship_from_rule: Literal["nearest", "priority"],
                           channel: str | None = None) -> dict[str, str | None]:
-    policy = service.set_allocation_policy(session, actor, ship_from_rule=ship_from_rule, channel_code=channel)
+    policy = config.set_allocation_policy(session, actor, ship_from_rule=ship_from_rule, channel_code=channel)
     return {"channel": channel, "ship_from_rule": policy.ship_from_rule}
 
 
 @router.post("/price-lists", response_model=PriceListOut, status_code=status.HTTP_201_CREATED)
 def create_price_list(session: SessionDep, actor: ActorDep, body: PriceListIn) -> PriceListOut:
-    return PriceListOut.model_validate(service.create_price_list(session, actor, body))
+    return PriceListOut.model_validate(config.create_price_list(session, actor, body))
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut)
