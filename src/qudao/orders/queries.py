@@ -9,10 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from qudao.auth.permissions import authorize
+from qudao.catalog.models import Product
 from qudao.channels.models import Channel
 from qudao.common.actor import Actor
 from qudao.common.listing import ListParams, paginate
 from qudao.db import utcnow
+from qudao.locations.models import Location
 from qudao.orders.models import OrderEvent, OrderStatus, SalesOrder, SalesOrderLine
 from qudao.orders.schemas import ExceptionOut
 from qudao.orders.service import get_order, visible
@@ -106,3 +108,29 @@ def exceptions(session: Session, actor: Actor, *, today: date | None = None, stu
         hours = (utcnow() - row.status_changed_at).total_seconds() / 3600
         add("stuck", row, f"{row.status} for {hours:.0f} h (threshold {stuck_hours:g} h)", f"stuck.{row.status}")
     return found
+
+
+class ReferenceCodes:
+    """Codes of the master data an order refers to, by id (for pages showing orders the actor may already
+    see); each lookup goes through the session's identity map, so a page asks for each row once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _code(self, model: Any, ident: int | None, attr: str) -> str:
+        if ident is None:
+            return ""
+        row = self.session.get(model, ident)
+        return getattr(row, attr) if row is not None else f"#{ident}"
+
+    def sku(self, ident: int) -> str:
+        return self._code(Product, ident, "sku")
+
+    def location(self, ident: int | None) -> str:
+        return self._code(Location, ident, "code")
+
+    def partner(self, ident: int | None) -> str:
+        return self._code(Partner, ident, "code")
+
+    def channel(self, ident: int | None) -> str:
+        return self._code(Channel, ident, "code")

@@ -14,9 +14,7 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from qudao.api.deps import SessionDep
-from qudao.catalog.models import Product
 from qudao.channels import service as channels
-from qudao.channels.models import Channel
 from qudao.common.actor import Actor
 from qudao.common.listing import ListParams
 from qudao.db import utcnow
@@ -24,14 +22,12 @@ from qudao.errors import NotFound, QudaoError
 from qudao.inventory import queries as inventory_queries
 from qudao.inventory.models import MovementType
 from qudao.locations import service as locations
-from qudao.locations.models import Location
 from qudao.orders import fulfilment
 from qudao.orders import queries as order_queries
 from qudao.orders import service as orders
 from qudao.orders.models import OrderStatus
 from qudao.orders.schemas import OrderCreate
 from qudao.partners import service as partners
-from qudao.partners.models import Partner
 from qudao.web.common import PageActor, PageRoute, is_htmx, reject_nul, render
 from qudao.web.forms import FormState
 from qudao.web.masterdata import PostedForm
@@ -47,31 +43,6 @@ PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
 
 def _pages(total: int) -> int:
     return max(1, math.ceil(total / PAGE_SIZE))
-
-
-class Codes:
-    """Codes of referenced master data by id, looked up once per page through the session's identity map."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def _code(self, model: Any, ident: int | None, attr: str) -> str:
-        if ident is None:
-            return ""
-        row = self.session.get(model, ident)
-        return getattr(row, attr) if row is not None else f"#{ident}"
-
-    def sku(self, ident: int) -> str:
-        return self._code(Product, ident, "sku")
-
-    def location(self, ident: int | None) -> str:
-        return self._code(Location, ident, "code")
-
-    def partner(self, ident: int | None) -> str:
-        return self._code(Partner, ident, "code")
-
-    def channel(self, ident: int | None) -> str:
-        return self._code(Channel, ident, "code")
 
 
 def _entry_options(session: Session, actor: Actor) -> dict[str, list[Any]]:
@@ -151,7 +122,8 @@ def router() -> APIRouter:
                                                 status=status or None)
         template = "orders/_table.html" if is_htmx(request) else "orders/list.html"
         return render(request, template, actor, rows=rows, total=total, page=page, pages=_pages(total),
-                      q=q or "", status=status or "", statuses=OrderStatus.ALL, codes=Codes(session))
+                      q=q or "", status=status or "", statuses=OrderStatus.ALL,
+                      codes=order_queries.ReferenceCodes(session))
 
     @pages.get("/orders/new", response_class=HTMLResponse)
     def order_new(request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
@@ -185,7 +157,7 @@ def router() -> APIRouter:
         events = order_queries.timeline(session, actor, order_id)
         shipments = fulfilment.list_shipments(session, actor, order_id)
         return render(request, "orders/detail.html", actor, order=order, events=events, shipments=shipments,
-                      codes=Codes(session), open_statuses=OrderStatus.OPEN)
+                      codes=order_queries.ReferenceCodes(session), open_statuses=OrderStatus.OPEN)
 
     @pages.post("/orders/{order_id}/cancel")
     def order_cancel(request: Request, session: SessionDep, actor: PageActor,
