@@ -21,7 +21,8 @@ from qudao.engines.routing.model import (
     VehicleType,
     Visit,
 )
-from qudao.engines.routing.solve import precheck, solve, validate
+from qudao.engines.routing.prepare import precheck, validate
+from qudao.engines.routing.solve import solve
 
 __all__ = [
     "CANNOT_RETURN",
