@@ -16,7 +16,11 @@ LOCALES_DIR = Path(__file__).parent / "locales"
 
 @lru_cache
 def catalogue(lang: str) -> dict[str, str]:
-    return json.loads((LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    """``<lang>.json`` merged with each area's ``<lang>.<area>.json``, so areas keep their own messages."""
+    messages: dict[str, str] = json.loads((LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    for extra in sorted(LOCALES_DIR.glob(f"{lang}.*.json")):
+        messages.update(json.loads(extra.read_text(encoding="utf-8")))
+    return messages
 
 
 def translate(lang: str, key: str, default: str | None = None, **values: object) -> str:
