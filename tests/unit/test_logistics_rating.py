@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal as D
+from decimal import Decimal
 
 import pytest
 
 from qudao.engines.logistics import emissions, rating
 from qudao.errors import Invalid
 
+D = Decimal
 SHIP = date(2026, 3, 2)
 ZONES = {"Shanghai": "EAST", "Zhejiang": "EAST", "Jiangsu": "EAST", "Guangdong": "SOUTH"}
 
 # Express: divisor 6000 cm³/kg, minimum 20, fuel 10 %, 1 day (2 days to the south).
 EXPRESS = rating.ServiceRates(
     "EXP", "SF", (
-        rating.Lane("EAST", "EAST", (rating.RateBreak(D(0), D("2.00"), D(8)), rating.RateBreak(D(10), D("1.50"), D(8)))),
+        rating.Lane("EAST", "EAST", (rating.RateBreak(D(0), D("2.00"), D(8)),
+                                     rating.RateBreak(D(10), D("1.50"), D(8)))),
         rating.Lane("EAST", "SOUTH", (rating.RateBreak(D(0), D("4.00")), rating.RateBreak(D(20), D("3.00"))),
                     min_charge=D(30), transit_days=2),
         rating.Lane("Shanghai", "Guangdong", (rating.RateBreak(D(0), D("5.00")),), transit_days=2),
