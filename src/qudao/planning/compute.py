@@ -1,0 +1,271 @@
+"""One planning run in memory: frames in, engine calls, frames out (proposals, pegs, exceptions,
+projections). No SQL here; ``service`` loads the snapshot and writes what this returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from qudao.engines.planning import (
+    PlanOptions,
+    gross_requirements,
+    peg_network,
+    plan_network,
+    vmi_replenishment,
+)
+from qudao.engines.planning.errors import PlanningInputError
+from qudao.planning.inputs import KEY, Calendar
+from qudao.planning.network import Network, policies
+
+KIND_NAMES = {"buy": "purchase", "make": "production", "transfer": "transfer"}
+
+
+@dataclass
+class Snapshot:
+    available: pl.DataFrame
+    receipts: pl.DataFrame
+    issues: pl.DataFrame
+    forecast: pl.DataFrame
+    orders: pl.DataFrame
+    params: pl.DataFrame
+
+
+@dataclass
+class Result:
+    proposals: pl.DataFrame
+    pegs: pl.DataFrame
+    exceptions: pl.DataFrame
+    projections: pl.DataFrame
+    summary: dict = field(default_factory=dict)
+
+
+def _matrix(net: Network, frame: pl.DataFrame, h: int, value: str = "quantity") -> np.ndarray:
+    """(nodes, buckets) matrix from rows (product_id, location_id, bucket, value); unknown nodes dropped."""
+    m = np.zeros((net.nodes.height, h))
+    if frame.height:
+        f = frame.join(net.nodes.select(*KEY, "idx"), on=list(KEY), how="inner")
+        np.add.at(m, (f["idx"].to_numpy(), f["bucket"].to_numpy()), f[value].to_numpy())
+    return m
+
+
+def _vector(net: Network, frame: pl.DataFrame, value: str) -> np.ndarray:
+    v = np.zeros(net.nodes.height)
+    if frame.height:
+        f = frame.join(net.nodes.select(*KEY, "idx"), on=list(KEY), how="inner")
+        np.add.at(v, f["idx"].to_numpy(), f[value].fill_null(0.0).to_numpy())
+    return v
+
+
+def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_level: float | None = None,
+            peg: bool = True, excess_buckets: int | None = None, first_id: int = 1,
+            progress: Callable[[str, float], None] = lambda step, done: None) -> Result:
+    """Plan every SKU-location of ``net``; raises PlanningInputError (naming the item) on bad input."""
+    h, n = cal.horizon, net.nodes.height
+    options = PlanOptions(bucket=cal.bucket, horizon=h)
+    lots, ss, p = policies(net, snap.params, snap.forecast, default_service_level)
+    forecast = np.repeat(p["mean"].fill_null(0.0).to_numpy()[:, None], h, axis=1)
+    orders = _matrix(net, snap.orders, h)
+    issues = _matrix(net, snap.issues, h)
+    gross = gross_requirements(forecast, orders, options.gross_rule) + issues
+    on_hand = _vector(net, snap.available, "available")
+    sched = _matrix(net, snap.receipts, h)
+
+    # Vendor-managed locations: min/max deliveries first; they are demand on the location they come from.
+    vmi_rows = p.filter(pl.col("vmi_min").is_not_null() & pl.col("vmi_max").is_not_null())
+    extra_orders = pl.DataFrame()
+    vmi_arrivals = np.zeros((n, h))
+    if vmi_rows.height:
+        vmi = vmi_rows["idx"].to_numpy()
+        sources = net.sourcing.source[net.sourcing.kind == 0]
+        used = np.isin(vmi, sources)
+        if used.any():
+            raise PlanningInputError("vmi_min", "a vendor-managed location cannot supply other locations",
+                                     net.labels[int(vmi[used][0])])
+        deliveries = vmi_replenishment(
+            on_hand[vmi], gross[vmi], vmi_rows["vmi_min"].to_numpy(), vmi_rows["vmi_max"].to_numpy(),
+            net.lead[vmi], in_transit=sched[vmi], pack_size=lots.multiple[vmi],
+            locations=[net.labels[i] for i in vmi])
+        extra_orders, vmi_arrivals = _vmi_orders(net, deliveries, h)
+        gross_vmi = gross[vmi].copy()
+        gross[vmi], ss[vmi] = 0.0, 0.0
+        t = extra_orders.filter(pl.col("kind") == "transfer")
+        np.add.at(gross, (t["source_idx"].to_numpy(), t["release_bucket"].to_numpy()), t["quantity"].to_numpy())
+    progress("plan", 0.35)
+    plan = plan_network(gross, on_hand, net.sourcing, scheduled_receipts=sched, safety_stock=ss, lots=lots,
+                        items=net.labels)
+    record = plan.record
+    poh = record.projected_on_hand.copy()
+    planned = record.planned_receipts.copy()
+    gross_all = record.gross_requirements.copy()
+    if vmi_rows.height:
+        gross_all[vmi] = gross_vmi
+        planned[vmi] = vmi_arrivals[vmi]
+        poh[vmi] = on_hand[vmi, None] + np.cumsum(sched[vmi] + vmi_arrivals[vmi] - gross_vmi, axis=1)
+
+    engine_orders = plan.orders
+    if engine_orders.height:
+        src_index = pl.DataFrame({"source": net.labels, "source_idx": np.arange(n)})
+        engine_orders = engine_orders.join(src_index, on="source", how="left").with_columns(
+            pl.lit("").alias("reason"))
+    orders_all = pl.concat([f for f in (engine_orders, extra_orders) if f.height], how="diagonal_relaxed") \
+        if (engine_orders.height or extra_orders.height) else pl.DataFrame()
+    proposals = _proposals(net, orders_all, ss, cal, first_id)
+    progress("peg", 0.55)
+    pegs = pl.DataFrame()
+    if peg and proposals.height:
+        ids = proposals.select("order_id", pl.col("id").alias("proposal_id"))
+        pegs = (_pegs(net, plan, on_hand, snap.orders, gross - issues, orders, extra_orders, cal)
+                .join(ids, on="order_id", how="inner")
+                .join(ids.select(pl.col("order_id").cast(pl.String).alias("demand_ref"),
+                                 pl.col("proposal_id").cast(pl.String).alias("downstream")),
+                      on="demand_ref", how="left")
+                .with_columns(pl.when(pl.col("demand_kind") == "proposal").then(pl.col("downstream"))
+                              .otherwise(pl.col("demand_ref")).alias("demand_ref"))
+                .select("proposal_id", "demand_kind", "demand_ref", "demand_date", "quantity"))
+    progress("exceptions", 0.7)
+    exceptions = _exceptions(net, on_hand, sched, gross_all, poh, ss, record.past_due, cal, excess_buckets)
+    projections = _projections(net, on_hand, ss, gross_all, sched, planned, poh)
+    summary = {
+        "sku_locations": n, "buckets": h, "bucket": cal.bucket, "start": cal.start.isoformat(),
+        "proposals": proposals.height,
+        "by_kind": {k: int(v) for k, v in proposals.group_by("kind").len().iter_rows()} if proposals.height else {},
+        "past_due": int((proposals["past_due"]).sum()) if proposals.height else 0,
+        "pegs": pegs.height, "vmi_locations": vmi_rows.height,
+        "exceptions": {k: int(v) for k, v in exceptions.group_by("kind").len().iter_rows()}
+        if exceptions.height else {},
+        "demand": "average of demand history per bucket + open backorders (no consensus forecast yet)",
+    }
+    return Result(proposals, pegs, exceptions, projections, summary)
+
+
+def _vmi_orders(net: Network, deliveries: pl.DataFrame, h: int) -> tuple[pl.DataFrame, np.ndarray]:
+    """VMI deliveries as orders split over the location's rules (transfer or buy), ids after the engine's."""
+    arrivals = np.zeros((net.nodes.height, h))
+    if not deliveries.height:
+        return pl.DataFrame(), arrivals
+    d = deliveries.join(pl.DataFrame({"location": net.labels, "node": np.arange(net.nodes.height)}),
+                        on="location", how="left")
+    rules = pl.DataFrame({"node": net.sourcing.node, "rule_kind": np.array(["transfer", "buy", "make"])[
+        net.sourcing.kind], "source_idx": net.sourcing.source, "share": net.sourcing.share,
+        "supplier": pl.Series(list(net.sourcing.supplier), dtype=pl.String)})
+    o = d.join(rules, on="node", how="inner").with_columns(
+        (pl.col("quantity") * pl.col("share")).alias("quantity"))
+    np.add.at(arrivals, (o["node"].to_numpy(), o["arrival_bucket"].to_numpy()), o["quantity"].to_numpy())
+    out = o.select(
+        pl.col("node").cast(pl.Int64), pl.col("rule_kind").alias("kind"), "source_idx", "supplier",
+        pl.col("ship_bucket").alias("release_bucket"), pl.col("arrival_bucket").alias("receipt_bucket"),
+        "quantity", pl.lit(False).alias("past_due"), "reason")
+    return out.with_columns(pl.int_range(1_000_000_000, 1_000_000_000 + out.height, dtype=pl.Int64)
+                            .alias("order_id")), arrivals
+
+
+def _proposals(net: Network, orders: pl.DataFrame, ss: np.ndarray, cal: Calendar, first_id: int) -> pl.DataFrame:
+    if not orders.height:
+        return pl.DataFrame()
+    nodes = net.nodes.select(pl.col("idx").alias("node"), "product_id", pl.col("location_id").alias("to_location_id"),
+                             "label").with_columns(pl.Series("ss", ss).round(2))
+    sources = net.nodes.select(pl.col("idx").alias("source_idx"), pl.col("location_id").alias("from_location_id"))
+    o = (orders.join(nodes, on="node", how="left").join(sources, on="source_idx", how="left")
+         .sort("node", "receipt_bucket", "order_id")
+         .with_columns(pl.int_range(first_id, first_id + orders.height, dtype=pl.Int64).alias("id")))
+    day = pl.duration(days=cal.days)
+    start = pl.lit(cal.start)
+    reason = pl.when(pl.col("reason").fill_null("") != "").then(pl.col("reason")).otherwise(pl.format(
+        "projected stock at {} falls below safety stock {} in bucket {}", pl.col("label"),
+        pl.col("ss"), pl.col("receipt_bucket")))
+    reason = pl.when(pl.col("past_due")).then(pl.format("{}; PAST DUE: release was due {} bucket(s) ago", reason,
+                                                          -pl.col("release_bucket"))).otherwise(reason)
+    return o.select(
+        "id", pl.col("kind").replace_strict(KIND_NAMES).alias("kind"), "product_id",
+        pl.when(pl.col("kind") == "transfer").then(pl.col("from_location_id")).alias("from_location_id"),
+        pl.col("supplier").cast(pl.Int64, strict=False).alias("supplier_id"), "to_location_id",
+        pl.col("quantity").round(4), pl.col("quantity").round(4).alias("proposed_quantity"),
+        (start + day * pl.col("release_bucket")).alias("release_date"),
+        (start + day * pl.col("receipt_bucket")).alias("due_date"),
+        "past_due", reason.str.slice(0, 300).alias("reason"), pl.lit("proposed").alias("status"),
+        "order_id")
+
+
+def _pegs(net, plan, on_hand, lines: pl.DataFrame, independent: np.ndarray, orders: np.ndarray,
+          extra: pl.DataFrame, cal: Calendar) -> pl.DataFrame:
+    """Proposal -> demand rows: sales order lines, the forecast rest of each bucket, downstream proposals."""
+    labels = pl.Series("item", net.labels)
+    so = lines.join(net.nodes.select(*KEY, "idx"), on=list(KEY), how="inner").select(
+        "idx", "bucket",
+        pl.format("so:{}", "line_id").alias("demand_id"), "quantity")
+    rest = np.maximum(independent - orders, 0.0)
+    r, t = np.nonzero(rest)
+    fc = pl.DataFrame({"idx": r.astype(np.int64), "bucket": t.astype(np.int64),
+                       "demand_id": pl.Series(t.astype(np.int64)).cast(pl.String).str.replace(r"^", "fc:"),
+                       "quantity": rest[r, t]})
+    demands = pl.concat([so, fc])
+    if extra.height:
+        demands = pl.concat([demands, extra.filter(pl.col("kind") == "transfer").select(
+            pl.col("source_idx").alias("idx"), pl.col("release_bucket").alias("bucket"),
+            pl.format("order:{}", "order_id").alias("demand_id"), "quantity")])
+    demands = demands.with_columns(labels.gather(demands["idx"]).alias("item")).drop("idx")
+    pegs = peg_network(plan, on_hand, demands, items=net.labels)
+    pegs = pegs.filter(pl.col("supply_id").str.starts_with("order:") & pl.col("demand_id").is_not_null())
+    day = pl.duration(days=cal.days)
+    return pegs.select(
+        pl.col("supply_id").str.slice(6).cast(pl.Int64).alias("order_id"),
+        pl.col("demand_id").str.extract(r"^(\w+):", 1).replace_strict(
+            {"so": "sales_order", "fc": "forecast", "order": "proposal"}).alias("demand_kind"),
+        pl.col("demand_id").str.extract(r":(.*)$", 1).alias("demand_ref"),
+        (pl.lit(cal.start) + day * pl.col("demand_bucket")).alias("demand_date"),
+        pl.col("quantity").round(4))
+
+
+def _exceptions(net: Network, on_hand, sched, gross, poh, ss, past_due, cal: Calendar,
+                excess_buckets: int | None) -> pl.DataFrame:
+    """Shortage: stock without new orders runs out before a new order could arrive (within the lead time);
+    late: orders that should already have been released; excess: stock above safety stock plus
+    ``excess_buckets`` of average demand all through the horizon."""
+    h = gross.shape[1]
+    alone = on_hand[:, None] + np.cumsum(sched - gross, axis=1)
+    window = np.arange(h)[None, :] < net.lead[:, None]
+    short = np.where(window, alone, 0.0)
+    s_rows = np.flatnonzero(short.min(axis=1) < -1e-9)
+    first = (short[s_rows] < -1e-9).argmax(axis=1)
+    l_rows = np.flatnonzero(past_due > 1e-9)
+    cover = excess_buckets if excess_buckets is not None else (26 if cal.bucket == "week" else 182)
+    avg = gross.mean(axis=1)
+    surplus = poh.min(axis=1) - ss - cover * avg
+    e_rows = np.flatnonzero((surplus > 1e-9) & (on_hand > 0))
+    labels = net.labels
+
+    def rows(kind, idx, bucket, qty, text):
+        return pl.DataFrame({"kind": [kind] * idx.size, "idx": idx.astype(np.int64),
+                             "bucket": np.asarray(bucket, dtype=np.int64), "quantity": np.asarray(qty, float),
+                             "message": [text(i, q) for i, q in zip(idx.tolist(), np.asarray(qty).tolist(),
+                                                                    strict=True)]})
+
+    parts = [
+        rows("shortage", s_rows, first, -short[s_rows].min(axis=1),
+             lambda i, q: f"{labels[i]}: short {q:g} within the lead time of {int(net.lead[i])} bucket(s)"),
+        rows("late", l_rows, np.zeros(l_rows.size), past_due[l_rows],
+             lambda i, q: f"{labels[i]}: {q:g} should already have been released; expedite"),
+        rows("excess", e_rows, np.zeros(e_rows.size), surplus[e_rows],
+             lambda i, q: f"{labels[i]}: {q:g} above safety stock plus {cover} bucket(s) of demand"),
+    ]
+    f = pl.concat(parts).join(net.nodes.select("idx", *KEY), on="idx", how="left")
+    day = pl.duration(days=cal.days)
+    return f.select("kind", "product_id", "location_id", pl.lit(None, pl.String).alias("resource"),
+                    (pl.lit(cal.start) + day * pl.col("bucket")).alias("bucket_date"),
+                    pl.col("quantity").round(4), pl.col("message").str.slice(0, 300))
+
+
+def _json_lists(m: np.ndarray) -> pl.Series:
+    s = pl.Series(np.round(m, 3))
+    return ("[" + s.arr.to_list().list.eval(pl.element().cast(pl.String)).list.join(",") + "]")
+
+
+def _projections(net: Network, on_hand, ss, gross, sched, planned, poh) -> pl.DataFrame:
+    return pl.DataFrame({
+        "product_id": net.nodes["product_id"], "location_id": net.nodes["location_id"],
+        "on_hand": on_hand, "safety_stock": ss,
+        "gross": _json_lists(gross), "scheduled": _json_lists(sched), "planned": _json_lists(planned),
+        "projected": _json_lists(poh)})

@@ -1,0 +1,249 @@
+"""Planning use cases: start and execute a planning run (database -> engines -> written proposals), and the
+planner's inputs (parameters, sourcing rules). Approval of proposals lives in ``approval``.
+
+A run is executed in its own transactions, not the caller's: one marks it running, one loads the snapshot,
+plans and writes every output (all or nothing), and on bad input a last one marks it failed with a message
+naming the item. Progress of a running run is kept in memory (``live_progress``) so that it can be read
+while the planning transaction holds SQLite's write lock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import polars as pl
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from qudao.audit import service as audit
+from qudao.auth.permissions import authorize
+from qudao.catalog.models import Product
+from qudao.common import crud
+from qudao.common.actor import Actor
+from qudao.db import unit_of_work, utcnow
+from qudao.engines.planning import PlanningInputError
+from qudao.errors import Invalid, NotFound, QudaoError, invalid
+from qudao.locations.models import Location
+from qudao.partners.models import Partner
+from qudao.planning import inputs
+from qudao.planning.compute import Snapshot, compute
+from qudao.planning.models import (
+    PlanningException,
+    PlanningParameter,
+    PlanningPeg,
+    PlanningProjection,
+    PlanningProposal,
+    PlanningRun,
+    RunStatus,
+    SourcingRule,
+)
+from qudao.planning.network import build_network, default_rules, resolve_rules
+from qudao.planning.schemas import ParameterIn, RunCreate, SourcingIn
+from qudao.planning.writer import write_frame
+
+Progress = Callable[[str, float], None]
+_LIVE: dict[int, tuple[str, float]] = {}
+_LIVE_LOCK = threading.Lock()
+ID_BLOCK = 1_000_000_000  # proposal ids of run r are r * ID_BLOCK + 1, + 2, ... (no sequence round trips)
+
+
+def live_progress(run_id: int) -> tuple[str, float] | None:
+    with _LIVE_LOCK:
+        return _LIVE.get(run_id)
+
+
+def _report(run_id: int, progress: Progress | None) -> Progress:
+    def tick(step: str, done: float) -> None:
+        with _LIVE_LOCK:
+            _LIVE[run_id] = (step, done)
+        if progress is not None:
+            progress(step, done)
+    return tick
+
+
+def start_run(session: Session, actor: Actor, data: RunCreate) -> PlanningRun:
+    """Record a queued run; the caller executes it (``execute_run``) after committing."""
+    authorize(actor, "planning:write")
+    run = PlanningRun(status=RunStatus.queued, progress=0.0, step="queued", bucket=data.bucket,
+                      horizon=data.horizon, start_date=data.start or utcnow().date(),
+                      options=data.model_dump(mode="json"), summary={}, created_by=actor.username)
+    session.add(run)
+    audit.record_create(session, actor, run)
+    return run
+
+
+def get_run(session: Session, actor: Actor, run_id: int) -> PlanningRun:
+    authorize(actor, "planning:read")
+    run = session.get(PlanningRun, run_id)
+    if run is None:
+        raise NotFound(detail=f"planning run {run_id} not found")
+    live = live_progress(run_id) if run.status == RunStatus.running else None
+    if live is not None:
+        run.step, run.progress = live
+    return run
+
+
+def execute_run(factory: sessionmaker[Session], run_id: int, actor: Actor,
+                progress: Progress | None = None) -> PlanningRun:
+    """Execute a queued run to the end (succeeded or failed); returns the run as stored."""
+    tick = _report(run_id, progress)
+    with unit_of_work(factory) as session:
+        run = session.get(PlanningRun, run_id)
+        if run is None:
+            raise NotFound(detail=f"planning run {run_id} not found")
+        run.status, run.started_at, run.step = RunStatus.running, utcnow(), "load"
+    started = time.perf_counter()
+    try:
+        with unit_of_work(factory) as session:
+            run = session.get(PlanningRun, run_id)
+            assert run is not None
+            summary = plan(session, actor, run, tick)
+            summary["seconds"] = round(time.perf_counter() - started, 3)
+            run.status, run.progress, run.step, run.summary = RunStatus.succeeded, 1.0, "done", summary
+            run.finished_at = utcnow()
+    except (QudaoError, PlanningInputError) as exc:
+        message = str(exc)
+        with unit_of_work(factory) as session:
+            run = session.get(PlanningRun, run_id)
+            assert run is not None
+            run.status, run.step, run.error, run.finished_at = RunStatus.failed, "failed", message[:2000], utcnow()
+            audit.record(session, actor, action="fail", entity="planning_runs", entity_id=run_id,
+                         after={"error": message[:500]})
+    finally:
+        with _LIVE_LOCK:
+            _LIVE.pop(run_id, None)
+    with unit_of_work(factory) as session:
+        done = session.get(PlanningRun, run_id)
+        assert done is not None
+        return done
+
+
+def plan(session: Session, actor: Actor, run: PlanningRun, tick: Progress) -> dict[str, Any]:
+    """Load the snapshot, plan, write the outputs of ``run`` (inside the caller's transaction).
+
+    Bad input raises ``Invalid`` naming the item; the caller's rollback then leaves nothing written.
+    """
+    authorize(actor, "planning:write")
+    opts = RunCreate.model_validate(run.options)
+    cal = inputs.Calendar(run.start_date, run.bucket, run.horizon)
+    tick("load", 0.05)
+    available, receipts, issues = inputs.load_supply(session, cal)
+    forecast, orders = inputs.load_demand(session, actor, cal, opts.history_days)
+    params = inputs.load_parameters(session)
+    rules = inputs.load_sourcing(session)
+    locations = inputs.load_locations(session)
+    products = inputs.load_products(session)
+    tick("network", 0.2)
+    keys = list(inputs.KEY)
+    pairs = [f.select(keys) for f in (available, receipts, issues, orders, params)]
+    pairs.append(forecast.filter(pl.col("mean") > 0).select(keys))
+    pairs.append(rules.filter(pl.col("product_id").is_not_null()).select(keys))
+    nodes = (pl.concat(pairs).unique()
+             .join(products.select("product_id"), on="product_id", how="inner")
+             .join(locations.select("location_id"), on="location_id", how="inner"))
+    try:
+        nodes, resolved = resolve_rules(nodes, rules, default_rules(locations))
+        net = build_network(nodes, resolved, products, locations, cal)
+        snap = Snapshot(available, receipts, issues, forecast, orders, params)
+        result = compute(net, snap, cal, default_service_level=opts.default_service_level, peg=opts.peg,
+                         excess_buckets=opts.excess_buckets, first_id=run.id * ID_BLOCK + 1, progress=tick)
+    except PlanningInputError as exc:
+        raise Invalid(detail=f"the plan cannot run: {exc}",
+                      errors=[_field_error(exc)]) from None
+    tick("write", 0.8)
+    rid = pl.lit(run.id, pl.Int64).alias("run_id")
+    written = {
+        "proposals": write_frame(session, PlanningProposal, result.proposals.drop("order_id", strict=False)
+                                 .with_columns(rid) if result.proposals.height else result.proposals),
+        "pegs": write_frame(session, PlanningPeg, result.pegs.with_columns(rid) if result.pegs.height
+                            else result.pegs),
+        "exceptions": write_frame(session, PlanningException, result.exceptions.with_columns(rid)),
+        "projections": write_frame(session, PlanningProjection, result.projections.with_columns(rid)),
+    }
+    tick("done", 1.0)
+    return {**result.summary, "written": written}
+
+
+def _field_error(exc: PlanningInputError) -> Any:
+    from qudao.errors import FieldError
+
+    item = exc.item if not isinstance(exc.item, list | tuple) else " -> ".join(map(str, exc.item))
+    return FieldError(exc.field, f"{item}: {exc.reason}" if item is not None else exc.reason)
+
+
+def delete_run(session: Session, actor: Actor, run_id: int) -> None:
+    """Remove a run and every output row it wrote (the outputs carry no foreign keys, see models)."""
+    authorize(actor, "planning:write")
+    run = get_run(session, actor, run_id)
+    for model in (PlanningPeg, PlanningException, PlanningProjection, PlanningProposal):
+        session.execute(delete(model).where(model.run_id == run_id))
+    audit.record(session, actor, action="delete", entity="planning_runs", entity_id=run_id,
+                 after={"status": run.status})
+    session.delete(run)
+
+
+# ---- the planner's inputs ------------------------------------------------------------------------
+
+
+def _product_id(session: Session, sku: str, field: str) -> int:
+    pid = session.scalar(select(Product.id).where(Product.sku == sku, Product.archived_at.is_(None)))
+    if pid is None:
+        raise invalid(field, f"no active product with sku {sku!r}")
+    return int(pid)
+
+
+def save_parameters(session: Session, actor: Actor, rows: list[ParameterIn]) -> list[PlanningParameter]:
+    """Create or replace the policy of each SKU x location given."""
+    authorize(actor, "planning:write")
+    saved = []
+    for i, row in enumerate(rows):
+        pid = _product_id(session, row.sku, f"[{i}].sku")
+        lid = crud.resolve_ref(session, Location, Location.code, row.location_code, field=f"[{i}].location_code")
+        values = row.model_dump(exclude={"sku", "location_code"})
+        obj = session.scalar(select(PlanningParameter).where(PlanningParameter.product_id == pid,
+                                                             PlanningParameter.location_id == lid))
+        if obj is None:
+            obj = PlanningParameter(product_id=pid, location_id=lid, **values)
+            session.add(obj)
+            audit.record_create(session, actor, obj)
+        else:
+            before = {k: getattr(obj, k) for k in values}
+            for k, v in values.items():
+                setattr(obj, k, v)
+            audit.record(session, actor, action="update", entity="planning_parameters", entity_id=obj.id,
+                         before={k: str(v) for k, v in before.items()},
+                         after={k: str(v) for k, v in values.items()})
+        saved.append(obj)
+    session.flush()
+    return saved
+
+
+def save_sourcing(session: Session, actor: Actor, data: SourcingIn) -> list[SourcingRule]:
+    """Replace the sourcing rules of one SKU x location (or of a whole location when ``sku`` is None).
+    Shares and lead times are checked by the run (a missing lead time is stored and refused there)."""
+    authorize(actor, "planning:write")
+    pid = _product_id(session, data.sku, "sku") if data.sku else None
+    lid = crud.resolve_ref(session, Location, Location.code, data.location_code, field="location_code")
+    same_product = SourcingRule.product_id.is_(None) if pid is None else SourcingRule.product_id == pid
+    session.execute(delete(SourcingRule).where(SourcingRule.location_id == lid, same_product))
+    rules = []
+    for i, r in enumerate(data.rules):
+        src = crud.resolve_ref(session, Location, Location.code, r.source_location_code,
+                               field=f"rules[{i}].source_location_code")
+        sup = crud.resolve_ref(session, Partner, Partner.code, r.supplier_code, field=f"rules[{i}].supplier_code")
+        if (r.kind == "transfer") != (src is not None):
+            raise invalid(f"rules[{i}].source_location_code", "a transfer needs a source location; buy and make "
+                          "take none")
+        if r.kind != "buy" and sup is not None:
+            raise invalid(f"rules[{i}].supplier_code", "only a buy rule has a supplier")
+        rule = SourcingRule(product_id=pid, location_id=lid, kind=r.kind, source_location_id=src, supplier_id=sup,
+                            share=r.share, lead_time_days=r.lead_time_days)
+        session.add(rule)
+        rules.append(rule)
+    session.flush()
+    audit.record(session, actor, action="replace", entity="planning_sourcing_rules", entity_id=f"{pid}@{lid}",
+                 after={"rules": [r.model_dump(mode="json") for r in data.rules]})
+    return rules
