@@ -6,16 +6,12 @@ from qudao.catalog import models as catalog_models
 from qudao.channels import models as channels_models
 from qudao.common import idempotency
 from qudao.demand import models as demand_models
-from qudao.forecasting import models as forecasting_models
 from qudao.inventory import models as inventory_models
 from qudao.locations import models as locations_models
-from qudao.logistics import models as logistics_models
 from qudao.orders import models as orders_models
 from qudao.partners import models as partners_models
 from qudao.planning import models as planning_models
-from qudao.production import models as production_models
 from qudao.purchasing import models as purchasing_models
-from qudao.suppliers import models as suppliers_models
 
 __all__ = [
     "audit_models",
@@ -23,15 +19,11 @@ __all__ = [
     "catalog_models",
     "channels_models",
     "demand_models",
-    "forecasting_models",
     "idempotency",
     "inventory_models",
     "locations_models",
-    "logistics_models",
     "orders_models",
     "partners_models",
     "planning_models",
-    "production_models",
     "purchasing_models",
-    "suppliers_models",
 ]
