@@ -10,6 +10,7 @@ from qudao.inventory import models as inventory_models
 from qudao.locations import models as locations_models
 from qudao.orders import models as orders_models
 from qudao.partners import models as partners_models
+from qudao.production import models as production_models
 from qudao.planning import models as planning_models
 from qudao.purchasing import models as purchasing_models
 
@@ -24,6 +25,7 @@ __all__ = [
     "locations_models",
     "orders_models",
     "partners_models",
+    "production_models",
     "planning_models",
     "purchasing_models",
 ]

@@ -53,10 +53,15 @@ AREA_BY_SEGMENT: dict[str, str] = {
     "shipments": "orders",
     "exports": "exports",
     "imports": "imports",
+    "resources": "planning",
+    "boms": "planning",
+    "routings": "planning",
+    "work-orders": "planning",
 }
 # Routes whose permission is not the one the rule above derives: (method, path) -> any of these.
 PERMISSION_OVERRIDES: dict[tuple[str, str], tuple[str, ...]] = {
     ("POST", f"{API}/orders/{{order_id}}/reallocate"): ("orders:write", "orders:allocate"),
+    ("POST", f"{API}/work-orders/{{code}}/reports"): ("planning:write", "planning:report"),
 }
 # Deviations found in other areas and reported to them: listed here they are printed, not failed, so
 # the matrix stays a gate for everything else. Remove an entry once its area is fixed.
@@ -92,6 +97,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", f"{API}/channels/{{code}}"): {"name_en": "Renamed"},
     ("POST", f"{API}/locations"): {"code": "AM-NEWL", "name": "New store", "kind": "store"},
     ("PATCH", f"{API}/locations/{{code}}"): {"name": "Renamed"},
+    ("POST", f"{API}/work-orders"): {"sku": "AM-SKU", "location_code": "AM-L1", "quantity": "1",
+                                     "due_date": "2026-12-01"},
+    ("POST", f"{API}/work-orders/bulk"): {"work_orders": [{"sku": "AM-SKU", "location_code": "AM-L1",
+                                                           "quantity": "1", "due_date": "2026-12-01"}]},
 }
 # Calls that change or remove the records other calls use go last.
 METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}

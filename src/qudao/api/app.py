@@ -35,6 +35,7 @@ def api_router() -> APIRouter:
     from qudao.locations.api import router as locations_router
     from qudao.orders.api import router as orders_router
     from qudao.partners.api import router as partners_router
+    from qudao.production.api import router as production_router
     from qudao.purchasing.api import router as purchasing_router
 
     router = APIRouter(prefix="/api/v1", dependencies=[Depends(reject_nul_characters)])
@@ -47,6 +48,7 @@ def api_router() -> APIRouter:
         router.include_router(area)
     router.include_router(inventory_router)
     router.include_router(purchasing_router)
+    router.include_router(production_router)
     router.include_router(orders_router)
     router.include_router(imports_router)
     return router

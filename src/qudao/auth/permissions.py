@@ -45,10 +45,12 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.planner: frozenset(
         ALL_READ | _write("catalog", "channels", "locations", "demand", "planning", "purchasing", "inventory")
         | {"orders:allocate"}  # planners move order reservations between locations (reallocation)
+        | {"planning:report"}  # report production against work orders (also warehouse)
         | {"imports:write", "exports:read"}  # bulk master-data files (CSV/Excel)
     ),
     Role.sales: frozenset(ALL_READ | _write("partners", "orders", "crm", "demand")),
-    Role.warehouse: frozenset(ALL_READ | _write("inventory", "orders", "logistics", "purchasing")),
+    Role.warehouse: frozenset(ALL_READ | _write("inventory", "orders", "logistics", "purchasing")
+                              | {"planning:report"}),  # report production against work orders
     Role.viewer: frozenset(ALL_READ),
     # Partners read the shared catalogue and channel tree, and their own records in the rest.
     Role.partner: frozenset(
