@@ -8,6 +8,7 @@ from qudao.common import idempotency
 from qudao.demand import models as demand_models
 from qudao.inventory import models as inventory_models
 from qudao.locations import models as locations_models
+from qudao.logistics import models as logistics_models
 from qudao.orders import models as orders_models
 from qudao.partners import models as partners_models
 from qudao.production import models as production_models
@@ -23,6 +24,7 @@ __all__ = [
     "idempotency",
     "inventory_models",
     "locations_models",
+    "logistics_models",
     "orders_models",
     "partners_models",
     "production_models",

@@ -33,6 +33,7 @@ def api_router() -> APIRouter:
     from qudao.imports.api import router as imports_router
     from qudao.inventory.api import router as inventory_router
     from qudao.locations.api import router as locations_router
+    from qudao.logistics.api import router as logistics_router
     from qudao.orders.api import router as orders_router
     from qudao.partners.api import router as partners_router
     from qudao.production.api import router as production_router
@@ -49,6 +50,8 @@ def api_router() -> APIRouter:
     router.include_router(inventory_router)
     router.include_router(purchasing_router)
     router.include_router(production_router)
+    # Before orders: POST /shipments/{id}/tracking-events must not be taken by orders' /shipments/{id}/{step}.
+    router.include_router(logistics_router)
     router.include_router(orders_router)
     router.include_router(imports_router)
     return router

@@ -56,6 +56,8 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.partner: frozenset(
         _read("catalog", "channels", "partners", "locations", "orders", "inventory", "demand", "crm")
         | _write("partners", "locations", "orders", "demand", "crm")
+        # logistics: a customer follows its freight; a carrier reports tracking events for what it carries
+        | _read("logistics") | _write("logistics")
     ),
 }
 

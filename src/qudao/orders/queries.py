@@ -107,6 +107,9 @@ def exceptions(session: Session, actor: Actor, *, today: date | None = None, stu
                                .order_by(SalesOrder.status_changed_at, SalesOrder.id).limit(limit)):
         hours = (utcnow() - row.status_changed_at).total_seconds() / 3600
         add("stuck", row, f"{row.status} for {hours:.0f} h (threshold {stuck_hours:g} h)", f"stuck.{row.status}")
+    from qudao.orders.alerts import open_alerts  # late/exception shipments raised by logistics
+
+    found.extend(open_alerts(session, actor, limit=limit))
     return found
 
 

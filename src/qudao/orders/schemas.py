@@ -269,7 +269,8 @@ class OrderEventOut(BaseModel):
 
 
 class ExceptionOut(BaseModel):
-    kind: Literal["on_hold", "late", "short_shipped", "stuck"]
+    # shipment_*: raised by logistics through qudao.orders.alerts
+    kind: Literal["on_hold", "late", "short_shipped", "stuck", "shipment_late", "shipment_exception"]
     order_id: int
     number: str
     status: str
