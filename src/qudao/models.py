@@ -6,6 +6,7 @@ from qudao.catalog import models as catalog_models
 from qudao.channels import models as channels_models
 from qudao.common import idempotency
 from qudao.demand import models as demand_models
+from qudao.forecasting import models as forecasting_models
 from qudao.inventory import models as inventory_models
 from qudao.locations import models as locations_models
 from qudao.logistics import models as logistics_models
@@ -21,6 +22,7 @@ __all__ = [
     "catalog_models",
     "channels_models",
     "demand_models",
+    "forecasting_models",
     "idempotency",
     "inventory_models",
     "locations_models",

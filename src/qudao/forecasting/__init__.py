@@ -1,0 +1,1 @@
+"""Forecast runs: statistical forecasts per SKU x location x channel, kept as snapshots with their accuracy."""
