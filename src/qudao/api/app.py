@@ -37,6 +37,7 @@ def api_router() -> APIRouter:
     from qudao.logistics.api import router as logistics_router
     from qudao.orders.api import router as orders_router
     from qudao.partners.api import router as partners_router
+    from qudao.planning.api import router as planning_router
     from qudao.production.api import router as production_router
     from qudao.purchasing.api import router as purchasing_router
 
@@ -55,6 +56,7 @@ def api_router() -> APIRouter:
     router.include_router(logistics_router)
     router.include_router(orders_router)
     router.include_router(imports_router)
+    router.include_router(planning_router)
     router.include_router(forecasting_router)
     return router
 

@@ -9,6 +9,7 @@ while the planning transaction holds SQLite's write lock.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -44,6 +45,7 @@ from qudao.planning.network import build_network, default_rules, resolve_rules
 from qudao.planning.schemas import ParameterIn, RunCreate, SourcingIn
 from qudao.planning.writer import write_frame
 
+log = logging.getLogger("qudao.planning")
 Progress = Callable[[str, float], None]
 _LIVE: dict[int, tuple[str, float]] = {}
 _LIVE_LOCK = threading.Lock()
@@ -104,8 +106,11 @@ def execute_run(factory: sessionmaker[Session], run_id: int, actor: Actor,
             summary["seconds"] = round(time.perf_counter() - started, 3)
             run.status, run.progress, run.step, run.summary = RunStatus.succeeded, 1.0, "done", summary
             run.finished_at = utcnow()
-    except (QudaoError, PlanningInputError) as exc:
-        message = str(exc)
+    except Exception as exc:  # noqa: BLE001 - a background run must end failed, never stay 'running'
+        known = isinstance(exc, QudaoError | PlanningInputError)
+        if not known:
+            log.exception("planning run %s failed", run_id)
+        message = str(exc) if known else f"unexpected error ({type(exc).__name__}); see the server log"
         with unit_of_work(factory) as session:
             run = session.get(PlanningRun, run_id)
             assert run is not None
@@ -144,6 +149,10 @@ def plan(session: Session, actor: Actor, run: PlanningRun, tick: Progress) -> di
     nodes = (pl.concat(pairs).unique()
              .join(products.select("product_id"), on="product_id", how="inner")
              .join(locations.select("location_id"), on="location_id", how="inner"))
+    if not nodes.height:
+        tick("done", 1.0)
+        return {"sku_locations": 0, "buckets": run.horizon, "bucket": run.bucket, "proposals": 0,
+                "written": {"proposals": 0, "pegs": 0, "exceptions": 0, "projections": 0}}
     try:
         nodes, resolved = resolve_rules(nodes, rules, default_rules(locations))
         net = build_network(nodes, resolved, products, locations, cal)
