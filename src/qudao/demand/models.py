@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qudao.db import Base, IdMixin, Quantity
+from qudao.db import Base, IdMixin, Quantity, TimestampMixin
 
 
 class SellThrough(IdMixin, Base):
@@ -53,3 +53,23 @@ class RetailEvent(IdMixin, Base):
     # The day demand peaks (the festival or shopping day itself); run-up days lie between starts_on and it.
     peak_on: Mapped[date | None] = mapped_column(Date)
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"), index=True)
+    # Discount depth of a promotion, in percent of the list price (null for holidays and festivals).
+    depth_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+
+
+class NewProductProfile(IdMixin, TimestampMixin, Base):
+    """How a product without history is forecast: from an analogue SKU's launch curve or its category's.
+
+    ``scale`` multiplies the analogue's (or the category's average per-SKU) demand; ``launch_on`` is the
+    first day of sale (age 0), unknown until set.
+    """
+
+    __tablename__ = "new_product_profiles"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), unique=True)
+    method: Mapped[str] = mapped_column(String(20))  # analogue | category
+    analogue_product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    scale: Mapped[Decimal] = mapped_column(Numeric(10, 4), default=Decimal(1))
+    launch_on: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
