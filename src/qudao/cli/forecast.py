@@ -78,3 +78,79 @@ def forecast_file(
         console.print(f"  ... and {len(report.gaps_filled) - 10} more series", highlight=False)
     chosen = result.series["model"].value_counts()
     console.print("models: " + ", ".join(f"{name} {count}" for name, count in chosen.items()), highlight=False)
+
+
+@app.command("run")
+def forecast_run(
+    grain: str = typer.Option("week", help="day, week or month"),
+    horizon: int = typer.Option(13, help="Periods of the grain to forecast"),
+    sku: list[str] = typer.Option([], "--sku", help="Only this SKU (repeat for several; default: all)"),
+    location: list[str] = typer.Option([], "--location", help="Only this location code (repeat)"),
+    channel: list[str] = typer.Option([], "--channel", help="Only this channel code (repeat)"),
+    history_end: str | None = typer.Option(None, help="Last day of history used, YYYY-MM-DD (default: latest)"),
+    profile: str = typer.Option("fast", help="fast (restricted model spaces) or full"),
+    jobs: int = typer.Option(-1, help="Processes (-1: all cores)"),
+) -> None:
+    """Forecast every SKU x location x channel from the demand history and store the run."""
+    from pydantic import ValidationError
+
+    from qudao.cli.context import command_transaction, session_factory
+    from qudao.common.actor import SYSTEM
+    from qudao.db import unit_of_work
+    from qudao.forecasting import service
+    from qudao.forecasting.schemas import ForecastRunCreate
+
+    try:
+        data = ForecastRunCreate(grain=grain, horizon=horizon, skus=sku, locations=location, channels=channel,
+                                 history_end=history_end, profile=profile)
+    except ValidationError as exc:
+        raise fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
+    with command_transaction() as session:
+        run_id = service.start_run(session, SYSTEM, data).id
+    with Progress(TextColumn("run {task.fields[run]}: {task.description}"), BarColumn(),
+                  TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task("loading history", total=1.0, run=run_id)
+        status = service.execute_run(
+            lambda: unit_of_work(session_factory()), SYSTEM, run_id, n_jobs=jobs,
+            dask_scheduler=settings().dask_scheduler,
+            on_progress=lambda step, fraction: bar.update(task, completed=fraction, description=step))
+    with command_transaction() as session:
+        run = service.get_run(session, SYSTEM, run_id)
+    if status != "succeeded":
+        raise fail(f"forecast run {run_id} failed: {run.error}", code=1)
+    summary = run.summary
+    console.print(f"forecast run [bold]{run_id}[/] succeeded: {summary['series']} series, {summary['values']} values "
+                  f"({run.grain}, h={run.horizon}), history {summary['history']['start']} to "
+                  f"{summary['history']['end']}, {summary['seconds']} s", highlight=False)
+    console.print("classes: " + ", ".join(f"{k} {v}" for k, v in summary["classes"].items()), highlight=False)
+    console.print("models: " + ", ".join(f"{k} {v}" for k, v in summary["models"].items()), highlight=False)
+    console.print(f"stockout days treated as missing demand: {summary['history']['stockout_days_unconstrained']}",
+                  highlight=False)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+@app.command("accuracy")
+def forecast_accuracy(run_id: int = typer.Argument(..., help="Forecast run id")) -> None:
+    """Measure RUN_ID against the actuals that have arrived; print WAPE, MASE, bias and FVA by demand class."""
+    from rich.table import Table
+
+    from qudao.cli.context import command_transaction
+    from qudao.common.actor import SYSTEM
+    from qudao.forecasting import queries
+    from qudao.forecasting.accuracy import measure_accuracy
+
+    with command_transaction() as session:
+        result = measure_accuracy(session, SYSTEM, run_id)
+        by_class = [r for r in queries.accuracy_trend(session, SYSTEM, by="class") if r["run_id"] == run_id]
+    table = Table(title=f"forecast run {run_id}: accuracy through {result['measured_through']}")
+    for column in ("group", "series", "periods", "WAPE", "MASE", "bias", "naive WAPE", "FVA"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    rows = [*by_class, {**(result["overall"] or {}), "group": "all"}]
+    for r in rows:
+        mase = "-" if r.get("mase") is None else f"{r['mase']:.2f}"
+        table.add_row(str(r["group"]), str(r.get("series", 0)), str(r.get("periods", 0)), _pct(r.get("wape")), mase,
+                      _pct(r.get("bias")), _pct(r.get("naive_wape")), _pct(r.get("fva")))
+    console.print(table)
