@@ -171,7 +171,7 @@ def check_no_cycle(session: Session, parent_id: int, component_id: int, field: s
     """Refuse a line that would make an item its own component, directly or through other items; the
     message names the items on the cycle (by SKU). All lines count, whatever their effective dates."""
     rows = session.execute(select(BomLine.parent_id, BomLine.component_id)).all()
-    edges = {(int(p), int(c)) for p, c in rows} | {(parent_id, component_id)}
+    edges = sorted({(int(p), int(c)) for p, c in rows} | {(parent_id, component_id)})
     ids = {i for edge in edges for i in edge}
     skus = dict(session.execute(select(Product.id, Product.sku).where(Product.id.in_(ids))).all())
     try:
