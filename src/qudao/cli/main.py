@@ -7,6 +7,7 @@ import typer
 from qudao.cli import db, demo, forecast, route, transfer, users
 from qudao.cli import inventory as inventory_cli
 from qudao.cli import orders as orders_cli
+from qudao.cli import production as production_cli
 from qudao.cli import purchasing as purchasing_cli
 from qudao.cli.context import console, settings
 
@@ -16,6 +17,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(orders_cli.app, name="orders")
 app.add_typer(inventory_cli.app, name="inventory")
 app.add_typer(purchasing_cli.app, name="purchasing")
+app.add_typer(production_cli.app, name="production")
 app.add_typer(route.app, name="route")
 app.add_typer(forecast.app, name="forecast")
 app.command("demo")(demo.demo_command)
