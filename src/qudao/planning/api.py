@@ -115,8 +115,9 @@ def change_planning_proposals(session: SessionDep, actor: ActorDep, body: Change
 
 
 @router.put("/planning-parameters", response_model=dict[str, int])
-def save_planning_parameters(session: SessionDep, actor: ActorDep, body: Annotated[list[ParameterIn], Body(min_length=1, max_length=5000)]
-                             ) -> dict[str, int]:
+def save_planning_parameters(
+    session: SessionDep, actor: ActorDep, body: Annotated[list[ParameterIn], Body(min_length=1, max_length=5000)]
+) -> dict[str, int]:
     """Create or replace the policy of each SKU x location given."""
     return {"saved": len(service.save_parameters(session, actor, body))}
 

@@ -106,7 +106,7 @@ def execute_run(factory: sessionmaker[Session], run_id: int, actor: Actor,
             summary["seconds"] = round(time.perf_counter() - started, 3)
             run.status, run.progress, run.step, run.summary = RunStatus.succeeded, 1.0, "done", summary
             run.finished_at = utcnow()
-    except Exception as exc:  # noqa: BLE001 - a background run must end failed, never stay 'running'
+    except Exception as exc:
         known = isinstance(exc, QudaoError | PlanningInputError)
         if not known:
             log.exception("planning run %s failed", run_id)
