@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from qudao.auth.permissions import authorize, partner_filter
@@ -40,9 +40,25 @@ def _location_id(session: Session, code: str) -> int:
     return int(found)
 
 
+def _products_matching(session: Session, text: str | None, category: str | None) -> Any:
+    """Ids of products whose SKU or name contains ``text`` and that sit in ``category`` or below it."""
+    stmt = select(Product.id)
+    if text:
+        like = f"%{text.lower()}%"
+        stmt = stmt.where(or_(func.lower(Product.sku).like(like), func.lower(Product.name_zh).like(like),
+                              func.lower(Product.name_en).like(like)))
+    if category:
+        root = session.scalar(select(Category.path).where(Category.code == category))
+        if root is None:
+            raise invalid("category", f"no category with code {category!r}")
+        stmt = stmt.join(Category, Category.id == Product.category_id).where(Category.path.startswith(root))
+    return stmt
+
+
 def list_balances(session: Session, actor: Actor, params: ListParams, *, sku: str | None = None,
-                  location: str | None = None, category: str | None = None,
+                  location: str | None = None, category: str | None = None, text: str | None = None,
                   nonzero: bool = True) -> tuple[list[StockBalance], int]:
+    """Balances per SKU x location; ``text`` searches SKU and names, ``category`` includes sub-categories."""
     authorize(actor, "inventory:read")
     filters: list[Any] = []
     if actor.is_partner:
@@ -51,12 +67,8 @@ def list_balances(session: Session, actor: Actor, params: ListParams, *, sku: st
         filters.append(StockBalance.product_id.in_(select(Product.id).where(Product.sku == sku)))
     if location:
         filters.append(StockBalance.location_id == _location_id(session, location))
-    if category:
-        root = session.scalar(select(Category.path).where(Category.code == category))
-        if root is None:
-            raise invalid("category", f"no category with code {category!r}")
-        filters.append(StockBalance.product_id.in_(select(Product.id).join(Category).where(
-            Category.path.startswith(root))))
+    if category or text:
+        filters.append(StockBalance.product_id.in_(_products_matching(session, text, category)))
     if nonzero:
         filters.append((StockBalance.on_hand != 0) | (StockBalance.reserved != 0) | (StockBalance.in_transit != 0)
                        | (StockBalance.on_order != 0))
@@ -66,13 +78,16 @@ def list_balances(session: Session, actor: Actor, params: ListParams, *, sku: st
 
 def list_movements(session: Session, actor: Actor, params: ListParams, *, sku: str | None = None,
                    location: str | None = None, movement_type: str | None = None, reference: str | None = None,
-                   since: datetime | None = None, until: datetime | None = None) -> tuple[list[StockMovement], int]:
+                   since: datetime | None = None, until: datetime | None = None, category: str | None = None,
+                   text: str | None = None) -> tuple[list[StockMovement], int]:
     authorize(actor, "inventory:read")
     filters: list[Any] = []
     if actor.is_partner:
         filters.append(StockMovement.location_id.in_(_own_locations(actor)))
     if sku:
         filters.append(StockMovement.product_id.in_(select(Product.id).where(Product.sku == sku)))
+    if category or text:
+        filters.append(StockMovement.product_id.in_(_products_matching(session, text, category)))
     if location:
         filters.append(StockMovement.location_id == _location_id(session, location))
     if movement_type:

@@ -1,9 +1,9 @@
-"""Pages for sales orders and stock: order list, entry, detail with timeline, exceptions queue, stock by
-location and the movement ledger. Every read and write goes through the orders and inventory services."""
+"""Pages for sales orders: the order list, order entry and the exceptions queue (the order page and its
+actions are in ``orders_pages``, returns in ``returns_pages``, stock in ``inventory_pages``). Every read
+and write goes through the orders services."""
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Annotated, Any
 
@@ -14,15 +14,13 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from qudao.api.deps import SessionDep
+from qudao.auth.permissions import can
 from qudao.channels import service as channels
 from qudao.common.actor import Actor
 from qudao.common.listing import ListParams
 from qudao.db import utcnow
-from qudao.errors import NotFound, QudaoError
-from qudao.inventory import queries as inventory_queries
-from qudao.inventory.models import MovementType
+from qudao.errors import QudaoError
 from qudao.locations import service as locations
-from qudao.orders import fulfilment
 from qudao.orders import queries as order_queries
 from qudao.orders import service as orders
 from qudao.orders.models import OrderStatus
@@ -31,18 +29,10 @@ from qudao.partners import service as partners
 from qudao.web.common import PageActor, PageRoute, is_htmx, reject_nul, render
 from qudao.web.forms import FormState
 from qudao.web.masterdata import PostedForm
+from qudao.web.ops_forms import PAGE_SIZE, REF_PAGE_SIZE, PageNo, Search, page_count
 
-PAGE_SIZE = 25
-REF_PAGE_SIZE = 500
 LINE_ROWS = 5
 ORDER_FIELDS = ("channel_code", "external_order_id", "customer_code", "ship_to_code", "promised_date", "notes")
-Search = Annotated[str | None, Query(max_length=200)]
-Code = Annotated[str | None, Query(max_length=40)]
-PageNo = Annotated[int, Query(ge=1, le=1_000_000)]
-
-
-def _pages(total: int) -> int:
-    return max(1, math.ceil(total / PAGE_SIZE))
 
 
 def _entry_options(session: Session, actor: Actor) -> dict[str, list[Any]]:
@@ -121,7 +111,7 @@ def router() -> APIRouter:
                                                                            page_size=PAGE_SIZE),
                                                 status=status or None)
         template = "orders/_table.html" if is_htmx(request) else "orders/list.html"
-        return render(request, template, actor, rows=rows, total=total, page=page, pages=_pages(total),
+        return render(request, template, actor, rows=rows, total=total, page=page, pages=page_count(total),
                       q=q or "", status=status or "", statuses=OrderStatus.ALL,
                       codes=order_queries.ReferenceCodes(session))
 
@@ -148,51 +138,10 @@ def router() -> APIRouter:
     @pages.get("/orders/exceptions", response_class=HTMLResponse)
     def order_exceptions(request: Request, session: SessionDep, actor: PageActor) -> HTMLResponse:
         rows = order_queries.exceptions(session, actor)
-        return render(request, "orders/exceptions.html", actor, rows=rows)
-
-    @pages.get("/orders/{order_id}", response_class=HTMLResponse)
-    def order_detail(request: Request, session: SessionDep, actor: PageActor,
-                     order_id: Annotated[int, Depends(_order_id)]) -> HTMLResponse:
-        order = orders.get_order(session, actor, order_id)
-        events = order_queries.timeline(session, actor, order_id)
-        shipments = fulfilment.list_shipments(session, actor, order_id)
-        return render(request, "orders/detail.html", actor, order=order, events=events, shipments=shipments,
-                      codes=order_queries.ReferenceCodes(session), open_statuses=OrderStatus.OPEN)
-
-    @pages.post("/orders/{order_id}/cancel")
-    def order_cancel(request: Request, session: SessionDep, actor: PageActor,
-                     order_id: Annotated[int, Depends(_order_id)], form: PostedForm) -> Response:
-        orders.cancel_order(session, actor, order_id, reason=str(form.get("reason") or "").strip()[:500])
-        return RedirectResponse(f"/orders/{order_id}", status_code=303)
-
-    @pages.get("/inventory", response_class=HTMLResponse)
-    def stock_page(request: Request, session: SessionDep, actor: PageActor, sku: Code = None,
-                   location: Code = None, page: PageNo = 1) -> HTMLResponse:
-        rows, total = inventory_queries.list_balances(
-            session, actor, ListParams(page=page, page_size=PAGE_SIZE), sku=sku or None, location=location or None)
-        template = "inventory/_balances.html" if is_htmx(request) else "inventory/balances.html"
-        return render(request, template, actor, rows=rows, total=total, page=page, pages=_pages(total),
-                      sku=sku or "", location=location or "",
-                      locations=locations.list_locations(session, actor, ListParams(page_size=REF_PAGE_SIZE))[0])
-
-    @pages.get("/inventory/movements", response_class=HTMLResponse)
-    def movements_page(request: Request, session: SessionDep, actor: PageActor, sku: Code = None,
-                       location: Code = None, movement_type: Annotated[str | None, Query(max_length=30)] = None,
-                       page: PageNo = 1) -> HTMLResponse:
-        rows, total = inventory_queries.list_movements(
-            session, actor, ListParams(page=page, page_size=PAGE_SIZE), sku=sku or None, location=location or None,
-            movement_type=movement_type or None)
-        template = "inventory/_movements.html" if is_htmx(request) else "inventory/movements.html"
-        return render(request, template, actor, rows=rows, total=total, page=page, pages=_pages(total),
-                      sku=sku or "", location=location or "", movement_type=movement_type or "",
-                      types=MovementType.ALL,
-                      locations=locations.list_locations(session, actor, ListParams(page_size=REF_PAGE_SIZE))[0])
+        staff = not actor.is_partner
+        return render(request, "orders/exceptions.html", actor, rows=rows,
+                      staff_write=staff and can(actor, "orders:write"),
+                      may_reallocate=staff and (can(actor, "orders:write") or can(actor, "orders:allocate")))
 
     return pages
 
-
-def _order_id(order_id: str) -> int:
-    """An order id from the path: digits within the BIGINT range, otherwise the page is not found."""
-    if not order_id.isdigit() or not 1 <= int(order_id) <= 2**63 - 1:
-        raise NotFound(detail=f"order {order_id} not found")
-    return int(order_id)

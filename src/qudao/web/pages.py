@@ -14,7 +14,17 @@ from qudao.audit import service as audit_service
 from qudao.auth import service as auth_service
 from qudao.common.listing import ListParams
 from qudao.errors import TooManyRequests
-from qudao.web import masterdata, operations
+from qudao.web import (
+    counts_pages,
+    inventory_pages,
+    masterdata,
+    operations,
+    orders_pages,
+    purchasing_pages,
+    returns_pages,
+)
+from qudao.web import forecasting as forecasting_pages
+from qudao.web import production as production_pages
 from qudao.web.common import (
     SESSION_COOKIE,
     STATIC_DIR,
@@ -116,5 +126,12 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
     app.include_router(shell_router())
     app.include_router(masterdata.router())
-    app.include_router(operations.router())
+    app.include_router(operations.router())  # before orders_pages: /orders/new is not an order id
+    app.include_router(orders_pages.router())
+    app.include_router(returns_pages.router())
+    app.include_router(inventory_pages.router())
+    app.include_router(counts_pages.router())
+    app.include_router(purchasing_pages.router())
+    app.include_router(forecasting_pages.router())
+    app.include_router(production_pages.router())
 
