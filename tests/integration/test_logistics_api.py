@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from decimal import Decimal as D
+from decimal import Decimal
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from tests import factories
 from tests.integration import logistics_world as lw
 
 API = "/api/v1"
+D = Decimal
 
 
 def _staff(session: Session, settings: Settings, role: str = "warehouse") -> dict[str, str]:

@@ -13,6 +13,7 @@ from qudao.auth.permissions import authorize
 from qudao.channels.models import Channel
 from qudao.common.actor import Actor
 from qudao.db import utcnow
+from qudao.errors import invalid
 from qudao.locations.models import Location
 from qudao.logistics import service
 from qudao.logistics.models import CarrierService, FreightPackage, FreightShipment
@@ -29,6 +30,8 @@ def freight_by_channel(session: Session, actor: Actor, *, since: date | None = N
     """Freight cost, cost per unit delivered and CO2e summed per sales channel (transfers: no channel),
     over freight booked between ``since`` and ``until`` (inclusive; default: the last 30 days)."""
     authorize(actor, "logistics:read")
+    if since and until and since > until:
+        raise invalid("since", "must not be after until")
     until = until or utcnow().date()
     since = since or until - timedelta(days=30)
     start = datetime.combine(since, time.min, tzinfo=UTC)

@@ -50,10 +50,36 @@ def add_events(session: Session, actor: Actor, freight_id: int, events: Sequence
                source: str = "api") -> TrackingResult:
     """Events for one freight shipment (staff, or the user of the carrier that carries it)."""
     authorize(actor, "logistics:write")
+    _check_count(events)
     freight = service.get_freight(session, actor, freight_id)
     if actor.is_partner and freight.carrier_id != actor.partner_id:
         raise Forbidden(detail=f"only the carrier of freight shipment {freight.id} may report its tracking events")
     return _ingest(session, actor, [(freight, e) for e in events], source)
+
+
+def add_shipment_events(session: Session, actor: Actor, shipment_id: int, events: Sequence[TrackingEventIn],
+                        source: str = "api") -> TrackingResult:
+    """Events addressed by the sales-order shipment (orders' fulfilment record) the freight belongs to."""
+    authorize(actor, "logistics:write")
+    freight = service.freight_of_shipment(session, actor, shipment_id)
+    return add_events(session, actor, freight.id, events, source)
+
+
+def add_events_for_carrier(session: Session, actor: Actor, carrier_code: str,
+                           events: Sequence[CarrierEventIn]) -> TrackingResult:
+    """A batch by tracking number for one carrier: staff, or that carrier's own user."""
+    authorize(actor, "logistics:write")
+    carrier = carriers.carrier_by_code(session, carrier_code)
+    if actor.is_partner and carrier.id != actor.partner_id:
+        raise invalid("carrier_code", "a carrier may report only its own events")
+    return add_carrier_events(session, actor, carrier, events, "api")
+
+
+def _check_count(events: Sequence[Any]) -> None:
+    if not events:
+        raise invalid("body", "send one event or a non-empty list of events")
+    if len(events) > 1000:
+        raise invalid("body", "at most 1000 events per call")
 
 
 def add_carrier_events(session: Session, actor: Actor, carrier: Partner, events: Sequence[CarrierEventIn],
@@ -71,6 +97,10 @@ def add_carrier_events(session: Session, actor: Actor, carrier: Partner, events:
         raise Invalid(detail=f"{len(errors)} event(s) name an unknown tracking number; nothing was stored",
                       errors=errors[:MAX_ERRORS])
     return _ingest(session, actor, [(found[e.tracking_number], e) for e in events], source)
+
+
+def may_import(actor: Actor) -> None:
+    authorize(actor, "logistics:write")
 
 
 def import_csv(session: Session, actor: Actor, content: bytes, carrier_code: str | None = None) -> TrackingResult:
