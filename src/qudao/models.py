@@ -15,6 +15,7 @@ from qudao.partners import models as partners_models
 from qudao.production import models as production_models
 from qudao.planning import models as planning_models
 from qudao.purchasing import models as purchasing_models
+from qudao.suppliers import models as suppliers_models
 
 __all__ = [
     "audit_models",
@@ -32,4 +33,5 @@ __all__ = [
     "production_models",
     "planning_models",
     "purchasing_models",
+    "suppliers_models",
 ]

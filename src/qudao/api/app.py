@@ -40,6 +40,7 @@ def api_router() -> APIRouter:
     from qudao.planning.api import router as planning_router
     from qudao.production.api import router as production_router
     from qudao.purchasing.api import router as purchasing_router
+    from qudao.suppliers.api import router as suppliers_router
 
     router = APIRouter(prefix="/api/v1", dependencies=[Depends(reject_nul_characters)])
 
@@ -51,6 +52,7 @@ def api_router() -> APIRouter:
         router.include_router(area)
     router.include_router(inventory_router)
     router.include_router(purchasing_router)
+    router.include_router(suppliers_router)
     router.include_router(production_router)
     # Before orders: POST /shipments/{id}/tracking-events must not be taken by orders' /shipments/{id}/{step}.
     router.include_router(logistics_router)

@@ -7,6 +7,7 @@ reading or changing one row, so the rule lives here and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, true
@@ -88,3 +89,23 @@ def ensure_own(actor: Actor, owner_partner_id: int | None, *, entity: str, key: 
 def require_staff(actor: Actor, what: str) -> None:
     if actor.is_partner:
         raise Forbidden(detail=f"partner users may not {what}")
+
+
+# ---- the supplier portal ---------------------------------------------------------------------------------
+# The role matrix gives partner users no purchasing rights. A partner user whose organisation holds the
+# supplier role gets exactly these, and only through the portal's use cases (qudao.suppliers), which call
+# ``authorize_supplier`` and then scope rows with ``partner_filter`` / ``ensure_own`` on the supplier column:
+# it reads the purchase orders, shipping notices and scorecard of its own organisation, confirms its own
+# order lines and sends notices for them. Every other purchasing route still refuses partner users.
+SUPPLIER_ROLE = "supplier"
+SUPPLIER_PORTAL_PERMISSIONS = frozenset({"purchasing:read", "purchasing:write"})
+
+
+def authorize_supplier(actor: Actor, permission: str, partner_roles: Callable[[], Iterable[str]]) -> None:
+    """Staff need ``permission`` itself; a partner user needs a portal permission and the supplier role
+    (``partner_roles`` is only called for partner users, so staff calls cost no query)."""
+    if not actor.is_partner:
+        authorize(actor, permission)
+        return
+    if permission not in SUPPLIER_PORTAL_PERMISSIONS or SUPPLIER_ROLE not in set(partner_roles()):
+        raise Forbidden(detail=f"only supplier organisations may {permission.replace(':', ' ')} (supplier portal)")
