@@ -45,6 +45,7 @@ def history_for_run(facts: pl.DataFrame, grain: str, start: date | None, end: da
     ``end`` defaults to the latest day with data, ``start`` to the grain's default window before it.
     """
     last = end or facts["ds"].max()
-    first = start or (last - timedelta(days=DEFAULT_WINDOW_DAYS[grain] - 1))
+    # Never earlier than the first day with data, so the run shows the history it really had.
+    first = max(start or (last - timedelta(days=DEFAULT_WINDOW_DAYS[grain] - 1)), facts["ds"].min())
     periods, imputed = prepare_history(facts.select("series", "ds", "y", "stockout"), grain, first, last)
     return periods, first, last, imputed
