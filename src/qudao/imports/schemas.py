@@ -11,6 +11,7 @@ class TransferKind(StrEnum):
     partners = "partners"
     channels = "channels"
     locations = "locations"
+    sell_through = "sell_through"  # daily POS facts, checked and written by qudao.demand
 
 
 class FileFormat(StrEnum):
@@ -35,3 +36,5 @@ class ImportReport(BaseModel):
     dry_run: bool
     errors: list[RowError] = Field(description="Every problem found, by row and field")
     skipped_rows: list[int]
+    replaced: int = Field(default=0, description="Existing rows replaced (sell-through: same SKU, location, "
+                                                 "channel and day)")

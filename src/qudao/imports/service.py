@@ -97,6 +97,9 @@ def import_master_data(
     """Validate a whole file, then write its rows in bulk (see the module docstring for the rules)."""
     authorize(actor, "imports:write")
     report = progress or (lambda stage, done, total: None)
+    if kind == K.sell_through:
+        return _import_sell_through(session, actor, settings, content, filename, fmt, skip_invalid=skip_invalid,
+                                    dry_run=dry_run, progress=report)
     spec = SPECS[kind]
     file_format = format_of(filename, fmt)
     if len(content) > settings.import_max_bytes:
@@ -147,6 +150,27 @@ def import_master_data(
                         created=created, skipped=len(errors) if (skip_invalid and not dry_run) else 0,
                         dry_run=dry_run, errors=all_errors[:MAX_REPORTED_ERRORS],
                         skipped_rows=sorted(errors) if (skip_invalid and not dry_run) else [])
+
+
+def _import_sell_through(session: Session, actor: Actor, settings: Settings, content: bytes, filename: str,
+                         fmt: FileFormat | None, *, skip_invalid: bool, dry_run: bool,
+                         progress: Progress) -> ImportReport:
+    """Sell-through files follow the demand area's rules (all or nothing, a re-sent day replaces the stored
+    one; see ``qudao.demand.sell_through``): the rows are checked and written by that area's service."""
+    from qudao.demand.service import import_sell_through_rows
+
+    if skip_invalid:
+        raise invalid("skip_invalid", "sell-through imports are all or nothing; fix the listed rows instead")
+    file_format = format_of(filename, fmt)
+    if len(content) > settings.import_max_bytes:
+        raise invalid("file", f"{len(content):,} bytes is over the limit of {settings.import_max_bytes:,} bytes "
+                              "(import_max_bytes); split the file")
+    header, data = read_rows(content, file_format, settings.import_max_rows)
+    written, rows = import_sell_through_rows(session, actor, header, data, filename, dry_run=dry_run,
+                                             progress=progress)
+    return ImportReport(kind=K.sell_through, file=filename, format=file_format, rows=rows, valid=rows,
+                        created=written.created, skipped=0, dry_run=dry_run, errors=[], skipped_rows=[],
+                        replaced=written.replaced)
 
 
 def _check_header(spec: KindSpec, header: list[str]) -> None:
@@ -255,6 +279,8 @@ class ExportFile:
 def export_master_data(session: Session, actor: Actor, kind: TransferKind, fmt: FileFormat) -> ExportFile:
     """All active records of ``kind`` with exactly the columns the import accepts."""
     authorize(actor, "exports:read")
+    if kind not in store.READERS:
+        raise invalid("kind", f"{kind.value} is not exported as a file; read it through its area's API")
     rows = store.READERS[kind](session)
     columns = SPECS[kind].columns
     chunks = write_table(columns, ([row[c] for c in columns] for row in rows), fmt)
