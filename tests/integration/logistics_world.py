@@ -82,3 +82,23 @@ def packed_shipment(session: Session, world: World, customer: Any, store: Any, q
 def freight(session: Session, world: World, customer: Any, store: Any, quantity: int = 8, **data: Any) -> Any:
     shipment = packed_shipment(session, world, customer, store, quantity)
     return logistics.create_freight(session, SYSTEM, FreightIn(shipment_id=shipment.id, **data))
+
+
+# Stores around the Shanghai DC (about 5-25 km away) for delivery routes.
+ROUND_SHANGHAI = [(31.30, 121.50), (31.25, 121.60), (31.15, 121.45), (31.20, 121.35), (31.32, 121.40),
+                  (31.10, 121.55), (31.28, 121.52)]
+
+
+def route_day(session: Session, world: World, day: Any, windows: list[tuple[int, int] | None],
+              quantities: list[int]) -> list[Any]:
+    """Freight to one new store per entry, all planned for ``day`` from the DC (0.5 kg per unit)."""
+
+    made = []
+    for n, (window, quantity) in enumerate(zip(windows, quantities, strict=True)):
+        lat, lon = ROUND_SHANGHAI[n % len(ROUND_SHANGHAI)]
+        store = factories.location(session, kind="store", owner_partner_code=world.east_customer.code,
+                                   province="Shanghai", latitude=lat, longitude=lon)
+        extra = {} if window is None else {"window_start_min": window[0], "window_end_min": window[1]}
+        made.append(freight(session, world, world.east_customer, store, quantity, delivery_date=day,
+                            service_minutes=15, **extra))
+    return made

@@ -74,3 +74,21 @@ def freight_rows(session: Session, actor: Actor, limit: int = 100) -> list[dict[
     return [{"freight": r, "carrier": partners.get(r.carrier_id, ""), "service": services.get(r.service_id, ""),
              "origin": places.get(r.origin_location_id, ""), "destination": places.get(r.destination_location_id, ""),
              "source": f"SO{r.order_id:08d}" if r.order_id else transfers.get(r.transfer_id, "")} for r in rows]
+
+
+def trip_view(session: Session, actor: Actor, trip_id: int) -> dict[str, Any]:
+    """A trip for the driver's stop list and the map plot: the depot, then the stops in order."""
+    from qudao.logistics import routes
+
+    trip = routes.get_trip(session, actor, trip_id)
+    plan = routes.get_plan(session, actor, trip.route_plan_id)
+    ids = {s.location_id for s in trip.stops} | {plan.depot_location_id}
+    places = {loc.id: loc for loc in session.scalars(select(Location).where(Location.id.in_(ids)))}
+    depot = places[plan.depot_location_id]
+    return {"trip": trip, "plan": plan, "depot": {"code": depot.code, "lat": depot.latitude, "lon": depot.longitude},
+            "stops": [{"sequence": s.sequence, "freight_id": s.freight_shipment_id,
+                       "location": places[s.location_id].code, "name": places[s.location_id].name,
+                       "arrival": f"{s.arrival_min // 60:02d}:{s.arrival_min % 60:02d}",
+                       "departure": f"{s.departure_min // 60:02d}:{s.departure_min % 60:02d}",
+                       "weight_kg": s.weight_kg, "volume_m3": s.volume_m3, "lat": s.latitude, "lon": s.longitude}
+                      for s in trip.stops]}

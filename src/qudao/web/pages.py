@@ -24,6 +24,7 @@ from qudao.web import (
     returns_pages,
 )
 from qudao.web import forecasting as forecasting_pages
+from qudao.web import logistics as logistics_pages
 from qudao.web import production as production_pages
 from qudao.web.common import (
     SESSION_COOKIE,
@@ -134,4 +135,5 @@ def install(app: FastAPI) -> None:
     app.include_router(purchasing_pages.router())
     app.include_router(forecasting_pages.router())
     app.include_router(production_pages.router())
+    app.include_router(logistics_pages.router())
 
