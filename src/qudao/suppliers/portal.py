@@ -26,6 +26,7 @@ from qudao.errors import Conflict, NotFound, invalid
 from qudao.purchasing.models import OrderStatus, PurchaseOrder
 from qudao.suppliers import queries
 from qudao.suppliers.models import LineConfirmation, ShippingNotice, ShippingNoticeLine
+from qudao.suppliers.queries import plain
 from qudao.suppliers.schemas import ConfirmIn, NoticeIn, PortalLineOut, PortalOrderOut
 
 ZERO = Decimal(0)
@@ -122,8 +123,8 @@ def confirm_order(session: Session, actor: Actor, code: str, data: ConfirmIn) ->
         seen.add(item.line_no)
         limit = line.quantity * (HUNDRED + order.over_receipt_tolerance_pct) / HUNDRED
         if item.quantity > limit:
-            raise invalid(f"lines[{i}].quantity", f"line {item.line_no} ordered {line.quantity.normalize()}; "
-                          f"at most {limit.normalize()} can be confirmed")
+            raise invalid(f"lines[{i}].quantity", f"line {item.line_no} ordered {plain(line.quantity)}; "
+                          f"at most {plain(limit)} can be confirmed")
         if sent_day and item.promised_date < sent_day:
             raise invalid(f"lines[{i}].promised_date", f"cannot be before the order was sent ({sent_day})")
         row = existing.get(line.id)
@@ -163,8 +164,8 @@ def create_notice(session: Session, actor: Actor, code: str, data: NoticeIn) -> 
         asked[line.id] += item.quantity
         open_qty = _open_to_ship(line, notified.get(line.id, ZERO))
         if asked[line.id] > open_qty:
-            raise invalid(f"lines[{i}].quantity", f"line {item.line_no} ({line.sku}) has {open_qty.normalize()} "
-                          f"open to ship; {asked[line.id].normalize()} is more")
+            raise invalid(f"lines[{i}].quantity", f"line {item.line_no} ({line.sku}) has {plain(open_qty)} "
+                          f"open to ship; {plain(asked[line.id])} is more")
     notice = ShippingNotice(code=notice_code, order_id=order.id, supplier_id=order.supplier_id,
                             ship_date=data.ship_date, expected_arrival=data.expected_arrival, carrier=data.carrier,
                             tracking_number=data.tracking_number, note=data.note)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from decimal import Decimal
 
 import polars as pl
 from sqlalchemy import Float, and_, cast, func, select
@@ -21,6 +22,11 @@ from qudao.purchasing.models import OrderStatus, PurchaseOrder, PurchaseOrderLin
 from qudao.suppliers.models import ContractPrice, LineConfirmation, ReceiptInspection
 
 CLOSED = (OrderStatus.closed, OrderStatus.received)
+
+
+def plain(value: Decimal) -> str:
+    """A quantity in a message as people write it: 100, 12.5 (not 1E+2 or 12.5000)."""
+    return format(Decimal(value).normalize(), "f")
 
 
 def partner_roles(session: Session, partner_id: int | None) -> list[str]:

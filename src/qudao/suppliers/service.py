@@ -30,6 +30,7 @@ from qudao.partners.models import Partner
 from qudao.purchasing.models import PurchaseOrder, PurchaseOrderLine
 from qudao.suppliers import queries
 from qudao.suppliers.models import ContractPrice, ReceiptInspection, Scorecard, ScoreWeight
+from qudao.suppliers.queries import plain
 from qudao.suppliers.schemas import ContractPriceIn, InspectionIn, RefreshIn, RefreshOut, WeightsIn
 
 CURRENT = "current"
@@ -260,8 +261,8 @@ def record_inspection(session: Session, actor: Actor, data: InspectionIn) -> Rec
                                   func.coalesce(func.sum(ReceiptInspection.rejected_quantity), 0))
                            .where(ReceiptInspection.po_line_id == line.id)).one()
     if Decimal(done[0]) + data.inspected_quantity > line.received_quantity:
-        raise invalid("inspected_quantity", f"line {line.line_no} has received {line.received_quantity.normalize()}"
-                      f" and {Decimal(done[0]).normalize()} are already inspected")
+        raise invalid("inspected_quantity", f"line {line.line_no} has received {plain(line.received_quantity)}"
+                      f" and {plain(Decimal(done[0]))} are already inspected")
     row = ReceiptInspection(po_line_id=line.id, inspected_quantity=data.inspected_quantity,
                             rejected_quantity=data.rejected_quantity, reason=data.reason, inspected_at=utcnow(),
                             inspector=actor.username)

@@ -29,6 +29,7 @@ from qudao.partners.models import Partner, PartnerRoleAssignment
 from qudao.suppliers import queries
 from qudao.suppliers import service as suppliers
 from qudao.suppliers.models import SourcingRule
+from qudao.suppliers.queries import plain
 from qudao.suppliers.schemas import SourcingCreate, SourcingIn
 
 HUNDRED = Decimal(100)
@@ -82,7 +83,7 @@ def _check(session: Session, data: SourcingIn) -> list[int]:
     if gaps:
         day, total = gaps[0]
         when = f"on {day}" if day else "from the start"
-        raise invalid("suppliers", f"shares add up to {total.normalize()} % {when}; they must add up to 100 %")
+        raise invalid("suppliers", f"shares add up to {plain(total)} % {when}; they must add up to 100 %")
     return ids
 
 
