@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from qudao.audit import service as audit
@@ -143,6 +143,10 @@ def list_bom_lines(session: Session, actor: Actor, params: ListParams, *, parent
         filters.append(BomLine.parent_id.in_(select(Product.id).where(Product.sku == parent_sku)))
     if component_sku:
         filters.append(BomLine.component_id.in_(select(Product.id).where(Product.sku == component_sku)))
+    if params.q:  # free text matches the parent's or the component's SKU
+        matching = select(Product.id).where(func.lower(Product.sku).like(f"%{params.q.strip().lower()}%"))
+        filters.append(or_(BomLine.parent_id.in_(matching), BomLine.component_id.in_(matching)))
+        params = params.model_copy(update={"q": None})
     return paginate(session, select(BomLine), params, sortable=BOM_SORTS, default_sort="id", filters=filters)
 
 

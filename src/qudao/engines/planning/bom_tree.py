@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import numpy as np
 
@@ -93,5 +93,8 @@ def explode_demand(edges: list[BomEdge], item: str, quantity: Decimal) -> Explos
             totals[e.component] += required
             walk(e.component, required, here)
 
-    walk(item, quantity, (item,))
+    try:
+        walk(item, quantity, (item,))
+    except InvalidOperation:  # beyond 28 significant digits: no real demand is that large
+        raise PlanningInputError("quantity", "is too large to explode exactly", item) from None
     return Explosion(item, quantity, rows, dict(totals), llc)
