@@ -9,16 +9,18 @@ Baseline: a plain per-item Python loop doing the same netting / lot sizing / off
     .venv/bin/python bench/planning.py            # 200 SKUs x 50 locations = 10,000 SKU-locations
     .venv/bin/python bench/planning.py --full     # 2,000 SKUs x 50 locations = 100,000 SKU-locations
 
-TODO(planning service): --from-db, the database-to-written-proposals path (load the snapshot with one
-query, plan, bulk-insert the proposals), belongs to the planning area service, which does not exist yet.
-The flag only says so; this script does not pretend to time it.
+    .venv/bin/python bench/planning.py --from-db --full   # database -> written proposals (bench/planning_db.py)
+
+--from-db seeds the same network into a scratch PostgreSQL database (QUDAO_BENCH_DATABASE_URL, default
+postgresql://postgres@127.0.0.1:5432/postgres as the admin URL) and times the planning service from loading
+the snapshot to the committed proposals, pegs, exceptions and projections (goal: < 60 s at 100,000).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import sys
+import os
 import time
 
 import numpy as np
@@ -166,20 +168,15 @@ def main() -> None:
     ap.add_argument("--loop-items", type=int, default=2_000, help="SKU-locations in the Python loop baseline")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-peg", action="store_true", help="skip the pegging step")
-    ap.add_argument(
-        "--from-db",
-        action="store_true",
-        help="TODO: database to written proposals (needs the planning service; not implemented)",
-    )
+    ap.add_argument("--from-db", action="store_true", help="database to written proposals (PostgreSQL)")
     args = ap.parse_args()
-    if args.from_db:
-        print(
-            "TODO(planning service): the database-to-written-proposals path is not implemented yet; "
-            "only the engine part is benchmarked here.",
-            file=sys.stderr,
-        )
-        sys.exit(2)
     n_skus = 2_000 if args.full else args.skus
+    if args.from_db:
+        from planning_db import run_from_db
+
+        admin = os.environ.get("QUDAO_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+        run_from_db(admin, make_network, n_skus, 1 + N_DC + N_DOWN, N_DC, peg=not args.no_peg)
+        return
     t0 = time.perf_counter()
     net = make_network(n_skus)
     gen_s = time.perf_counter() - t0

@@ -112,7 +112,7 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
             pl.lit("").alias("reason"))
     orders_all = pl.concat([f for f in (engine_orders, extra_orders) if f.height], how="diagonal_relaxed") \
         if (engine_orders.height or extra_orders.height) else pl.DataFrame()
-    proposals = _proposals(net, orders_all, ss, cal, first_id)
+    proposals = _proposals(net, orders_all, cal, first_id)
     progress("peg", 0.55)
     pegs = pl.DataFrame()
     if peg and proposals.height:
@@ -162,22 +162,20 @@ def _vmi_orders(net: Network, deliveries: pl.DataFrame, h: int) -> tuple[pl.Data
                             .alias("order_id")), arrivals
 
 
-def _proposals(net: Network, orders: pl.DataFrame, ss: np.ndarray, cal: Calendar, first_id: int) -> pl.DataFrame:
+def _proposals(net: Network, orders: pl.DataFrame, cal: Calendar, first_id: int) -> pl.DataFrame:
     if not orders.height:
         return pl.DataFrame()
     nodes = net.nodes.select(pl.col("idx").alias("node"), "product_id", pl.col("location_id").alias("to_location_id"),
-                             "label").with_columns(pl.Series("ss", ss).round(2))
+                             "label")
     sources = net.nodes.select(pl.col("idx").alias("source_idx"), pl.col("location_id").alias("from_location_id"))
     o = (orders.join(nodes, on="node", how="left").join(sources, on="source_idx", how="left")
          .sort("node", "receipt_bucket", "order_id")
          .with_columns(pl.int_range(first_id, first_id + orders.height, dtype=pl.Int64).alias("id")))
     day = pl.duration(days=cal.days)
     start = pl.lit(cal.start)
-    reason = pl.when(pl.col("reason").fill_null("") != "").then(pl.col("reason")).otherwise(pl.format(
-        "projected stock at {} falls below safety stock {} in bucket {}", pl.col("label"),
-        pl.col("ss"), pl.col("receipt_bucket")))
-    reason = pl.when(pl.col("past_due")).then(pl.format("{}; PAST DUE: release was due {} bucket(s) ago", reason,
-                                                          -pl.col("release_bucket"))).otherwise(reason)
+    # The usual reason ("stock would fall below safety stock") is composed when read (queries.reason_text):
+    # millions of copies of one sentence would double the bytes a big run writes.
+    reason = pl.col("reason").fill_null("")
     return o.select(
         "id", pl.col("kind").replace_strict(KIND_NAMES).alias("kind"), "product_id",
         pl.when(pl.col("kind") == "transfer").then(pl.col("from_location_id")).alias("from_location_id"),

@@ -62,7 +62,22 @@ class Calendar:
 
 
 def frame(session: Session, stmt: Any, schema: dict[str, Any]) -> pl.DataFrame:
-    """Rows of ``stmt`` as a frame with ``schema`` (decimals become floats, SQLite date strings dates)."""
+    """Rows of ``stmt`` as a frame with ``schema`` (decimals become floats, dates dates). On PostgreSQL the
+    rows stream as CSV through ``COPY (query) TO STDOUT`` into polars: no Python object per value."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+        raw = connection.connection.dbapi_connection
+        buffer = bytearray()
+        with raw.cursor() as cursor, cursor.copy(f"COPY ({compiled}) TO STDOUT (FORMAT CSV)",
+                                                 compiled.params) as copy:
+            for block in copy:
+                buffer += block
+        if not buffer:
+            return pl.DataFrame(schema=schema)
+        read = {k: (pl.String if v == pl.Date else v) for k, v in schema.items()}
+        out = pl.read_csv(bytes(buffer), has_header=False, new_columns=list(schema), schema_overrides=read)
+        return out.with_columns(pl.col(k).str.to_date("%Y-%m-%d") for k, v in schema.items() if v == pl.Date)
     rows = session.execute(stmt).all()
     if not rows:
         return pl.DataFrame(schema=schema)

@@ -20,6 +20,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from qudao.db import Base, BigId, IdMixin, Quantity, TimestampMixin
 
+ID_BLOCK = 1_000_000_000  # proposal ids of run r: r * ID_BLOCK + 1, + 2, ...
+
+
+def run_proposals(model_id, run_id: int):
+    """The primary-key range of a run's proposals (the condition every 'proposals of run r' query uses)."""
+    return model_id.between(run_id * ID_BLOCK + 1, (run_id + 1) * ID_BLOCK - 1)
+
 
 class RunStatus:
     queued = "queued"
@@ -118,9 +125,9 @@ class SourcingRule(IdMixin, TimestampMixin, Base):
 
 class PlanningProposal(Base):
     __tablename__ = "planning_proposals"
-    __table_args__ = (Index("ix_planning_proposals_run_status", "run_id", "status"),)
 
-    # Ids are assigned by the run (one sequence read per run), so pegging can refer to them in one COPY.
+    # Ids are assigned by the run: run_id * 10^9 + 1, + 2, ... so pegs can refer to them in the same COPY and
+    # a run's proposals are one primary-key range (no second index to maintain while millions are written).
     id: Mapped[int] = mapped_column(BigId, primary_key=True,
                                     autoincrement=False)
     run_id: Mapped[int] = mapped_column(BigId)

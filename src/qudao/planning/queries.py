@@ -29,6 +29,7 @@ from qudao.planning.models import (
     ProposalKind,
     ProposalStatus,
     RunStatus,
+    run_proposals,
 )
 from qudao.planning.schemas import ExceptionOut, PegOut, ProjectionOut, ProposalOut
 
@@ -74,7 +75,7 @@ def list_proposals(session: Session, actor: Actor, *, run_id: int | None = None,
         raise invalid("sort", f"use one of {', '.join(PROPOSAL_SORTS)}")
     p = PlanningProposal
     src, dst = aliased(Location), aliased(Location)
-    conditions: list[Any] = [p.run_id == rid]
+    conditions: list[Any] = [run_proposals(p.id, rid)]
     if kind:
         conditions.append(p.kind == kind)
     if status:
@@ -95,10 +96,20 @@ def list_proposals(session: Session, actor: Actor, *, run_id: int | None = None,
     items = [ProposalOut(id=row.id, run_id=row.run_id, kind=row.kind, sku=s, from_location_code=f,
                          supplier_code=sup, to_location_code=t, quantity=row.quantity,
                          proposed_quantity=row.proposed_quantity, release_date=row.release_date,
-                         due_date=row.due_date, past_due=row.past_due, reason=row.reason, status=row.status,
+                         due_date=row.due_date, past_due=row.past_due, reason=reason_text(row, t),
+                         status=row.status,
                          order_reference=row.order_reference)
              for row, s, f, sup, t in session.execute(stmt).all()]
     return items, int(total)
+
+
+def reason_text(p: PlanningProposal, location_code: str) -> str:
+    """Why the proposal exists: its stored reason (VMI, later pre-build), else the netting's own."""
+    text = p.reason or (f"projected stock at {location_code} would fall below its safety stock by "
+                        f"{p.due_date.isoformat()}")
+    if p.past_due:
+        text += f"; PAST DUE: should have been released on {p.release_date.isoformat()}"
+    return text
 
 
 def list_exceptions(session: Session, actor: Actor, *, run_id: int | None = None, kind: str | None = None,

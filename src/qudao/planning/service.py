@@ -32,6 +32,7 @@ from qudao.partners.models import Partner
 from qudao.planning import inputs
 from qudao.planning.compute import Snapshot, compute
 from qudao.planning.models import (
+    ID_BLOCK,
     PlanningException,
     PlanningParameter,
     PlanningPeg,
@@ -40,6 +41,7 @@ from qudao.planning.models import (
     PlanningRun,
     RunStatus,
     SourcingRule,
+    run_proposals,
 )
 from qudao.planning.network import build_network, default_rules, resolve_rules
 from qudao.planning.schemas import ParameterIn, RunCreate, SourcingIn
@@ -49,7 +51,6 @@ log = logging.getLogger("qudao.planning")
 Progress = Callable[[str, float], None]
 _LIVE: dict[int, tuple[str, float]] = {}
 _LIVE_LOCK = threading.Lock()
-ID_BLOCK = 1_000_000_000  # proposal ids of run r are r * ID_BLOCK + 1, + 2, ... (no sequence round trips)
 
 
 def live_progress(run_id: int) -> tuple[str, float] | None:
@@ -187,7 +188,8 @@ def delete_run(session: Session, actor: Actor, run_id: int) -> None:
     """Remove a run and every output row it wrote (the outputs carry no foreign keys, see models)."""
     authorize(actor, "planning:write")
     run = get_run(session, actor, run_id)
-    for model in (PlanningPeg, PlanningException, PlanningProjection, PlanningProposal):
+    session.execute(delete(PlanningProposal).where(run_proposals(PlanningProposal.id, run_id)))
+    for model in (PlanningPeg, PlanningException, PlanningProjection):
         session.execute(delete(model).where(model.run_id == run_id))
     audit.record(session, actor, action="delete", entity="planning_runs", entity_id=run_id,
                  after={"status": run.status})

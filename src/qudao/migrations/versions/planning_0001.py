@@ -79,7 +79,6 @@ def upgrade() -> None:
     sa.Column('decided_at', qudao.db.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_planning_proposals'))
     )
-    op.create_index('ix_planning_proposals_run_status', 'planning_proposals', ['run_id', 'status'], unique=False)
     op.create_table('planning_runs',
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('progress', sa.Float(), nullable=False),
@@ -156,7 +155,6 @@ def downgrade() -> None:
     op.drop_table('planning_parameters')
     op.drop_index(op.f('ix_planning_runs_status'), table_name='planning_runs')
     op.drop_table('planning_runs')
-    op.drop_index('ix_planning_proposals_run_status', table_name='planning_proposals')
     op.drop_table('planning_proposals')
     op.drop_index('ix_planning_projections_run_product_location', table_name='planning_projections')
     op.drop_table('planning_projections')
