@@ -26,7 +26,6 @@ from qudao.demand.schemas import (
     SellThroughResult,
 )
 from qudao.errors import invalid
-from qudao.imports.files import format_of, read_rows
 from qudao.imports.schemas import FileFormat
 
 router = APIRouter(tags=["demand"], responses=PROBLEM_RESPONSES)
@@ -66,10 +65,9 @@ async def upload_sell_through(
     filename = upload.filename or "upload.csv"
 
     def run() -> SellThroughFileResult:
-        if len(content) > settings.import_max_bytes:
-            raise invalid("file", f"over the limit of {settings.import_max_bytes:,} bytes; split the file")
-        header, data = read_rows(content, format_of(filename, format), settings.import_max_rows)
-        written, rows = service.import_sell_through_rows(session, actor, header, data, filename, dry_run=dry_run)
+        written, rows = service.import_sell_through_file(
+            session, actor, content, filename, file_format=format, max_bytes=settings.import_max_bytes,
+            max_rows=settings.import_max_rows, dry_run=dry_run)
         return SellThroughFileResult(rows=rows, created=written.created, replaced=written.replaced, file=filename,
                                      dry_run=dry_run)
 

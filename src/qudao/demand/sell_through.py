@@ -32,7 +32,9 @@ from qudao.common.actor import Actor
 from qudao.db import utcnow
 from qudao.demand.models import SellThrough
 from qudao.demand.schemas import SellThroughRowIn
-from qudao.errors import FieldError, Invalid
+from qudao.errors import FieldError, Invalid, invalid
+from qudao.imports.files import format_of, read_rows
+from qudao.imports.schemas import FileFormat
 from qudao.locations.models import Location
 
 MAX_REPORTED = 1000
@@ -144,6 +146,18 @@ def record_sell_through(session: Session, actor: Actor, rows: Sequence[SellThrou
                         "first_day": min(r.day for r in rows).isoformat(),
                         "last_day": max(r.day for r in rows).isoformat()})
     return written
+
+
+def import_sell_through_file(session: Session, actor: Actor, content: bytes, filename: str, *,
+                             file_format: FileFormat | None = None, max_bytes: int, max_rows: int,
+                             dry_run: bool = False, progress: Callable[[str, int, int], None] | None = None
+                             ) -> tuple[Written, int]:
+    """A CSV or Excel file of sell-through rows (columns: ``FILE_COLUMNS``); errors name the file line."""
+    authorize(actor, "demand:write")  # before the file is even looked at
+    if len(content) > max_bytes:
+        raise invalid("file", f"{len(content):,} bytes is over the limit of {max_bytes:,} bytes; split the file")
+    header, data = read_rows(content, format_of(filename, file_format), max_rows)
+    return import_sell_through_rows(session, actor, header, data, filename, dry_run=dry_run, progress=progress)
 
 
 def import_sell_through_rows(session: Session, actor: Actor, header: list[str],

@@ -34,12 +34,12 @@ from qudao.demand.schemas import (
     RetailEventOut,
     RetailEventUpdate,
 )
-from qudao.demand.sell_through import Written, import_sell_through_rows, record_sell_through
+from qudao.demand.sell_through import Written, import_sell_through_file, import_sell_through_rows, record_sell_through
 from qudao.engines.forecast import events as event_engine
 from qudao.engines.forecast import new_products as new_product_engine
 from qudao.errors import Conflict, NotFound, invalid
 
-__all__ = ["Written", "import_sell_through_rows", "record_sell_through"]
+__all__ = ["Written", "import_sell_through_file", "import_sell_through_rows", "record_sell_through"]
 
 # ---- retail events ----------------------------------------------------------------------------
 

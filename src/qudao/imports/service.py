@@ -157,17 +157,14 @@ def _import_sell_through(session: Session, actor: Actor, settings: Settings, con
                          progress: Progress) -> ImportReport:
     """Sell-through files follow the demand area's rules (all or nothing, a re-sent day replaces the stored
     one; see ``qudao.demand.sell_through``): the rows are checked and written by that area's service."""
-    from qudao.demand.service import import_sell_through_rows
+    from qudao.demand.service import import_sell_through_file
 
     if skip_invalid:
         raise invalid("skip_invalid", "sell-through imports are all or nothing; fix the listed rows instead")
     file_format = format_of(filename, fmt)
-    if len(content) > settings.import_max_bytes:
-        raise invalid("file", f"{len(content):,} bytes is over the limit of {settings.import_max_bytes:,} bytes "
-                              "(import_max_bytes); split the file")
-    header, data = read_rows(content, file_format, settings.import_max_rows)
-    written, rows = import_sell_through_rows(session, actor, header, data, filename, dry_run=dry_run,
-                                             progress=progress)
+    written, rows = import_sell_through_file(session, actor, content, filename, file_format=file_format,
+                                             max_bytes=settings.import_max_bytes, max_rows=settings.import_max_rows,
+                                             dry_run=dry_run, progress=progress)
     return ImportReport(kind=K.sell_through, file=filename, format=file_format, rows=rows, valid=rows,
                         created=written.created, skipped=0, dry_run=dry_run, errors=[], skipped_rows=[],
                         replaced=written.replaced)
