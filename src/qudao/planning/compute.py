@@ -17,8 +17,10 @@ from qudao.engines.planning import (
     vmi_replenishment,
 )
 from qudao.engines.planning.errors import PlanningInputError
+from qudao.planning import production_link as link
 from qudao.planning.inputs import KEY, Calendar
 from qudao.planning.network import Network, policies
+from qudao.planning.production_link import ProductionInputs
 
 KIND_NAMES = {"buy": "purchase", "make": "production", "transfer": "transfer"}
 
@@ -61,6 +63,7 @@ def _vector(net: Network, frame: pl.DataFrame, value: str) -> np.ndarray:
 
 def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_level: float | None = None,
             peg: bool = True, excess_buckets: int | None = None, first_id: int = 1,
+            prod: ProductionInputs | None = None,
             progress: Callable[[str, float], None] = lambda step, done: None) -> Result:
     """Plan every SKU-location of ``net``; raises PlanningInputError (naming the item) on bad input."""
     h, n = cal.horizon, net.nodes.height
@@ -72,6 +75,7 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
     gross = gross_requirements(forecast, orders, options.gross_rule) + issues
     on_hand = _vector(net, snap.available, "available")
     sched = _matrix(net, snap.receipts, h)
+    independent = gross - issues  # what pegging calls forecast and sales order demand
 
     # Vendor-managed locations: min/max deliveries first; they are demand on the location they come from.
     vmi_rows = p.filter(pl.col("vmi_min").is_not_null() & pl.col("vmi_max").is_not_null())
@@ -90,12 +94,21 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
             locations=[net.labels[i] for i in vmi])
         extra_orders, vmi_arrivals = _vmi_orders(net, deliveries, h)
         gross_vmi = gross[vmi].copy()
-        gross[vmi], ss[vmi] = 0.0, 0.0
+        gross[vmi], ss[vmi], independent[vmi] = 0.0, 0.0, 0.0
         t = extra_orders.filter(pl.col("kind") == "transfer")
         np.add.at(gross, (t["source_idx"].to_numpy(), t["release_bucket"].to_numpy()), t["quantity"].to_numpy())
     progress("plan", 0.35)
-    plan = plan_network(gross, on_hand, net.sourcing, scheduled_receipts=sched, safety_stock=ss, lots=lots,
-                        items=net.labels)
+    edges = link.bom_edges(net, prod.bom) if prod is not None else None
+    component = np.zeros((n, h))
+    for _ in range(1 + (edges.depth + 1 if edges is not None else 0)):
+        plan = plan_network(gross + component, on_hand, net.sourcing, scheduled_receipts=sched, safety_stock=ss,
+                            lots=lots, items=net.labels)
+        if edges is None:
+            break
+        again = link.component_demand(edges, plan.orders, n, h)
+        if np.allclose(again, component):
+            break
+        component = again
     record = plan.record
     poh = record.projected_on_hand.copy()
     planned = record.planned_receipts.copy()
@@ -117,7 +130,12 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
     pegs = pl.DataFrame()
     if peg and proposals.height:
         ids = proposals.select("order_id", pl.col("id").alias("proposal_id"))
-        pegs = (_pegs(net, plan, on_hand, snap.orders, gross - issues, orders, extra_orders, cal)
+        extra = [extra_orders.filter(pl.col("kind") == "transfer").select(
+            pl.col("source_idx").alias("idx"), pl.col("release_bucket").alias("bucket"),
+            pl.format("order:{}", "order_id").alias("demand_id"), "quantity")] if extra_orders.height else []
+        if edges is not None:
+            extra.append(link.bom_pegging_demands(edges, plan.orders, h))
+        pegs = (_pegs(net, plan, on_hand, snap.orders, independent, orders, extra, cal)
                 .join(ids, on="order_id", how="inner")
                 .join(ids.select(pl.col("order_id").cast(pl.String).alias("demand_ref"),
                                  pl.col("proposal_id").cast(pl.String).alias("downstream")),
@@ -127,6 +145,8 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
                 .select("proposal_id", "demand_kind", "demand_ref", "demand_date", "quantity"))
     progress("exceptions", 0.7)
     exceptions = _exceptions(net, on_hand, sched, gross_all, poh, ss, record.past_due, cal, excess_buckets)
+    if prod is not None:
+        exceptions = pl.concat([exceptions, _overloads(link.overloads(net, plan.orders, prod, h), cal)])
     projections = _projections(net, on_hand, ss, gross_all, sched, planned, poh)
     summary = {
         "sku_locations": n, "buckets": h, "bucket": cal.bucket, "start": cal.start.isoformat(),
@@ -188,7 +208,7 @@ def _proposals(net: Network, orders: pl.DataFrame, cal: Calendar, first_id: int)
 
 
 def _pegs(net, plan, on_hand, lines: pl.DataFrame, independent: np.ndarray, orders: np.ndarray,
-          extra: pl.DataFrame, cal: Calendar) -> pl.DataFrame:
+          extra: list[pl.DataFrame], cal: Calendar) -> pl.DataFrame:
     """Proposal -> demand rows: sales order lines, the forecast rest of each bucket, downstream proposals."""
     labels = pl.Series("item", net.labels)
     so = lines.join(net.nodes.select(*KEY, "idx"), on=list(KEY), how="inner").select(
@@ -199,11 +219,7 @@ def _pegs(net, plan, on_hand, lines: pl.DataFrame, independent: np.ndarray, orde
     fc = pl.DataFrame({"idx": r.astype(np.int64), "bucket": t.astype(np.int64),
                        "demand_id": pl.Series(t.astype(np.int64)).cast(pl.String).str.replace(r"^", "fc:"),
                        "quantity": rest[r, t]})
-    demands = pl.concat([so, fc])
-    if extra.height:
-        demands = pl.concat([demands, extra.filter(pl.col("kind") == "transfer").select(
-            pl.col("source_idx").alias("idx"), pl.col("release_bucket").alias("bucket"),
-            pl.format("order:{}", "order_id").alias("demand_id"), "quantity")])
+    demands = pl.concat([so, fc, *extra], how="vertical_relaxed")
     demands = demands.with_columns(labels.gather(demands["idx"]).alias("item")).drop("idx")
     pegs = peg_network(plan, on_hand, demands, items=net.labels)
     pegs = pegs.filter(pl.col("supply_id").str.starts_with("order:") & pl.col("demand_id").is_not_null())
@@ -254,6 +270,18 @@ def _exceptions(net: Network, on_hand, sched, gross, poh, ss, past_due, cal: Cal
     return f.select("kind", "product_id", "location_id", pl.lit(None, pl.String).alias("resource"),
                     (pl.lit(cal.start) + day * pl.col("bucket")).alias("bucket_date"),
                     pl.col("quantity").round(4), pl.col("message").str.slice(0, 300))
+
+
+def _overloads(rows: pl.DataFrame, cal: Calendar) -> pl.DataFrame:
+    day = pl.duration(days=cal.days)
+    return rows.select(
+        pl.lit("overload").alias("kind"), pl.lit(None, pl.Int64).alias("product_id"),
+        pl.lit(None, pl.Int64).alias("location_id"), "resource_code",
+        (pl.lit(cal.start) + day * pl.col("bucket")).alias("bucket_date"),
+        (pl.col("load") - pl.col("capacity")).round(4).alias("quantity"),
+        pl.format("{}: planned production needs {} h, capacity {} h", "resource_code", pl.col("load").round(1),
+                  pl.col("capacity").round(1)).str.slice(0, 300).alias("message"),
+    ).rename({"resource_code": "resource"})
 
 
 def _json_lists(m: np.ndarray) -> pl.Series:

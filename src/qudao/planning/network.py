@@ -53,9 +53,20 @@ def default_rules(locations: pl.DataFrame) -> pl.DataFrame:
     })
 
 
-def resolve_rules(pairs: pl.DataFrame, rules: pl.DataFrame, defaults: pl.DataFrame) -> tuple[pl.DataFrame,
-                                                                                             pl.DataFrame]:
-    """(planned SKU-locations, their sourcing rules) with the upstream closure."""
+def resolve_rules(pairs: pl.DataFrame, rules: pl.DataFrame, defaults: pl.DataFrame,
+                  bom: pl.DataFrame | None = None, makeable: list[int] | None = None
+                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(planned SKU-locations, their sourcing rules) with the upstream closure: sources of transfers and,
+    with ``bom``, the components of what a location makes. With ``makeable`` (products with a BOM or a
+    routing), a plant's default rule makes only those and buys the rest."""
+    if makeable is not None:
+        cannot = (pl.col("kind") == "make") & ~pl.col("product_id").is_in(makeable)
+        defaults_of = lambda f: f.with_columns(  # noqa: E731
+            pl.when(cannot).then(pl.lit("buy")).otherwise(pl.col("kind")).alias("kind"),
+            pl.when(cannot).then(float(DEFAULT_LEAD_DAYS["buy"])).otherwise(pl.col("lead_time_days"))
+            .alias("lead_time_days"))
+    else:
+        defaults_of = lambda f: f  # noqa: E731
     own = rules.filter(pl.col("product_id").is_not_null())
     wide = rules.filter(pl.col("product_id").is_null()).drop("product_id")
     nodes = pairs.unique()
@@ -66,11 +77,16 @@ def resolve_rules(pairs: pl.DataFrame, rules: pl.DataFrame, defaults: pl.DataFra
         rest = todo.join(r1.select(list(KEY)).unique(), on=list(KEY), how="anti")
         r2 = rest.join(wide, on="location_id", how="inner")
         rest = rest.join(r2.select(list(KEY)).unique(), on=list(KEY), how="anti")
-        r3 = rest.join(defaults, on="location_id", how="inner")
+        r3 = defaults_of(rest.join(defaults, on="location_id", how="inner"))
         found = pl.concat([r1, r2.select(r1.columns), r3.select(r1.columns)])
         parts.append(found)
         upstream = (found.filter(pl.col("kind") == "transfer")
                     .select("product_id", pl.col("source_location_id").alias("location_id")).unique())
+        if bom is not None and bom.height:
+            components = (found.filter(pl.col("kind") == "make").select("product_id", "location_id")
+                          .join(bom.select(pl.col("parent_id").alias("product_id"), "component_id"), on="product_id")
+                          .select(pl.col("component_id").alias("product_id"), "location_id"))
+            upstream = pl.concat([upstream, components]).unique()
         todo = upstream.join(nodes, on=list(KEY), how="anti")
         if not todo.height:
             break

@@ -44,6 +44,7 @@ from qudao.planning.models import (
     run_proposals,
 )
 from qudao.planning.network import build_network, default_rules, resolve_rules
+from qudao.planning.production_link import ProductionInputs
 from qudao.planning.schemas import ParameterIn, RunCreate, SourcingIn
 from qudao.planning.writer import write_frame
 
@@ -142,6 +143,10 @@ def plan(session: Session, actor: Actor, run: PlanningRun, tick: Progress) -> di
     rules = inputs.load_sourcing(session)
     locations = inputs.load_locations(session)
     products = inputs.load_products(session)
+    prod, work_orders = _production(session, actor, cal)
+    if work_orders.height:
+        receipts = pl.concat([receipts, work_orders]).group_by("product_id", "location_id", "bucket").agg(
+            pl.col("quantity").sum())
     tick("network", 0.2)
     keys = list(inputs.KEY)
     pairs = [f.select(keys) for f in (available, receipts, issues, orders, params)]
@@ -155,11 +160,15 @@ def plan(session: Session, actor: Actor, run: PlanningRun, tick: Progress) -> di
         return {"sku_locations": 0, "buckets": run.horizon, "bucket": run.bucket, "proposals": 0,
                 "written": {"proposals": 0, "pegs": 0, "exceptions": 0, "projections": 0}}
     try:
-        nodes, resolved = resolve_rules(nodes, rules, default_rules(locations))
+        makeable = None if prod is None else sorted(set(prod.bom["parent_id"].to_list())
+                                                    | set(prod.routing["product_id"].to_list()))
+        nodes, resolved = resolve_rules(nodes, rules, default_rules(locations), None if prod is None else prod.bom,
+                                        makeable)
         net = build_network(nodes, resolved, products, locations, cal)
         snap = Snapshot(available, receipts, issues, forecast, orders, params)
         result = compute(net, snap, cal, default_service_level=opts.default_service_level, peg=opts.peg,
-                         excess_buckets=opts.excess_buckets, first_id=run.id * ID_BLOCK + 1, progress=tick)
+                         excess_buckets=opts.excess_buckets, first_id=run.id * ID_BLOCK + 1, prod=prod,
+                         progress=tick)
     except PlanningInputError as exc:
         raise Invalid(detail=f"the plan cannot run: {exc}",
                       errors=[_field_error(exc)]) from None
@@ -175,6 +184,29 @@ def plan(session: Session, actor: Actor, run: PlanningRun, tick: Progress) -> di
     }
     tick("done", 1.0)
     return {**result.summary, "written": written}
+
+
+def _production(session: Session, actor: Actor, cal: inputs.Calendar
+                ) -> tuple[ProductionInputs | None, pl.DataFrame]:
+    """BOMs, routings and resource capacity from the production area (None when it is not installed), and
+    its open work orders as scheduled receipts of finished goods."""
+    empty = pl.DataFrame(schema={**inputs.KEY, "bucket": pl.Int64, "quantity": pl.Float64})
+    try:
+        from qudao.production import queries as production
+    except ImportError:
+        return None, empty
+    bom = production.bom_frame(session, actor, as_of=cal.start)
+    prod = ProductionInputs(
+        bom.select("parent_id", "component_id", pl.col("quantity_per_with_scrap").alias("quantity_per")),
+        production.routing_frame(session, actor),
+        production.resource_capacity(session, actor, cal.start, cal.horizon, cal.days).select(
+            "resource_id", "resource_code", "bucket", "capacity_hours"))
+    wo = production.open_work_orders(session, actor)
+    receipts = (wo.select("product_id", "location_id", pl.col("due_date").alias("day"),
+                          pl.col("open_quantity").alias("quantity"))
+                .with_columns(cal.bucket_expr("day").alias("bucket")).filter(pl.col("bucket") < cal.horizon)
+                .select("product_id", "location_id", "bucket", "quantity"))
+    return prod, receipts if receipts.height else empty
 
 
 def _field_error(exc: PlanningInputError) -> Any:
