@@ -103,6 +103,9 @@ def test_a_weekly_run_over_the_same_days(session: Session) -> None:
     run = service.get_run(session, SYSTEM, run_id)
     assert run.status == "succeeded", run.error
     assert run.summary["forecast"]["frequency"] == "W-MON"
+    # 16 weeks cannot backtest a 52-week season: the run fits non-seasonal models instead of fallbacks.
+    assert run.summary["forecast"]["season_length"] == 1
+    assert not any("fallback" in model for model in run.summary["models"])
     dates = {v.ds for v in session.scalars(select(ForecastValue).where(ForecastValue.run_id == run_id))}
     assert dates == {START + timedelta(weeks=16), START + timedelta(weeks=17)}
 
@@ -174,3 +177,30 @@ def test_a_run_without_history_fails_and_records_why(session: Session) -> None:
     run = service.get_run(session, SYSTEM, run_id)
     assert run.status == "failed"
     assert "no demand history" in run.error and run.finished_at is not None
+
+
+def test_a_planted_promotion_is_learnt_taken_out_of_the_history_and_put_back_on_the_forecast(
+        session: Session) -> None:
+    from qudao.demand import service as demand
+    from qudao.demand.schemas import RetailEventCreate
+
+    flat = factories.product(session, sku="FR-FLAT")
+    channel = factories.channel(session, code="FR-PROMO-CH")
+    loc = factories.location(session, code="FR-PROMO-L")
+    promo_days = {20, 21, 22, 45, 46, 47}  # two past promotions, demand 25 instead of 10 (uplift 2.5)
+    session.execute(insert(SellThrough), [
+        {"day": START + timedelta(days=i), "product_id": flat.id, "location_id": loc.id, "channel_id": channel.id,
+         "partner_id": None, "quantity": Decimal(25 if i in promo_days else 10), "revenue": Decimal(0),
+         "on_promotion": i in promo_days, "stockout": False} for i in range(70)])
+    for n, (first, last) in enumerate([(20, 22), (45, 47), (71, 72)]):  # the last one lies in the forecast
+        demand.create_retail_event(session, SYSTEM, RetailEventCreate(
+            code=f"FR-PROMO-{n}", name_zh="促销", name_en="Promotion", kind="promotion", channel_code=channel.code,
+            starts_on=START + timedelta(days=first), ends_on=START + timedelta(days=last)))
+    run_id = run_now(session, grain="day", horizon=7, skus=["FR-FLAT"])
+    run = service.get_run(session, SYSTEM, run_id)
+    assert run.status == "succeeded", run.error
+    assert run.summary["events"]["uplift"] == {"promotion": 2.5} and run.summary["events"]["values_adjusted"] == 2
+    forecast = {v.ds: v.forecast for v in session.scalars(select(ForecastValue).where(ForecastValue.run_id == run_id))}
+    by_day = [round(forecast[START + timedelta(days=70 + i)], 1) for i in range(7)]
+    # The cleansed history is flat at 10, so the baseline forecast is 10; the promotion days get x 2.5.
+    assert by_day == [10.0, 25.0, 25.0, 10.0, 10.0, 10.0, 10.0]

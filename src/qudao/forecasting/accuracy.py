@@ -66,7 +66,8 @@ def measure_accuracy(session: Session, actor: Actor, run_id: int) -> dict[str, A
     history = known.filter(pl.col("ds") <= run.history_end)
     fitted, _ = _history_periods(history, run)
     actuals = _actual_periods(known.filter(pl.col("ds") > run.history_end), series, run, data_through)
-    scored = measure(values.select("series", "ds", "forecast"), actuals, fitted, SEASON_LENGTH[run.grain])
+    season = int((run.summary.get("forecast") or {}).get("season_length") or SEASON_LENGTH[run.grain])
+    scored = measure(values.select("series", "ds", "forecast"), actuals, fitted, season)
     rows = scored.join(series, on="series").with_columns(pl.lit(run_id).alias("run_id"),
                                                          pl.lit(data_through).alias("measured_through"),
                                                          pl.lit(utcnow()).alias("measured_at"))

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import polars as pl
@@ -29,9 +30,11 @@ from qudao.channels.models import Channel
 from qudao.common.actor import Actor
 from qudao.common.listing import ListParams, paginate
 from qudao.db import utcnow
+from qudao.demand.service import events_frame
 from qudao.engines.forecast import ForecastInputError, ForecastOptions, run_forecast
 from qudao.engines.forecast.prepare import GRAIN_FREQ, SEASON_LENGTH
 from qudao.errors import Conflict, NotFound, QudaoError, invalid
+from qudao.forecasting.events import apply_to_forecast, learn_and_cleanse
 from qudao.forecasting.history import history_for_run, load_daily, series_ids
 from qudao.forecasting.models import ForecastRun, ForecastSeries, ForecastValue, RunStatus
 from qudao.forecasting.schemas import MAX_HORIZON, ForecastRunCreate
@@ -130,6 +133,9 @@ def execute_run(transaction: Transaction, actor: Actor, run_id: int, *, dask_sch
                 n_jobs: int = 1, on_progress: ProgressListener | None = None) -> str:
     """Run a queued forecast and return its final status; any failure is recorded on the run, not raised.
 
+    Known events (``demand.service.events_frame``) are handled as ``forecasting.events`` says: their uplift is
+    learnt from this history, divided out before fitting and multiplied back onto future event periods.
+
     Stockout days are treated as missing demand: before the engine sees the history, each stockout day's
     sales are replaced by the seasonal in-stock estimate of ``engines.forecast.prepare`` (same weekday, four
     weeks either side), because the engine needs a value for every period and a censored zero would be
@@ -155,8 +161,10 @@ def execute_run(transaction: Transaction, actor: Actor, run_id: int, *, dask_sch
                                product_ids=scope.get("product_ids") or None,
                                location_ids=scope.get("location_ids") or None,
                                channel_ids=scope.get("channel_ids") or None)
-        if facts.is_empty():
-            raise invalid("scope", "no demand history for the run's SKUs, locations and channels")
+            if facts.is_empty():
+                raise invalid("scope", "no demand history for the run's SKUs, locations and channels")
+            events = events_frame(session, actor, start=facts["ds"].min() - timedelta(days=60))
+        uplift, facts = learn_and_cleanse(facts, events)
         periods, first, last, imputed = history_for_run(facts, plan.grain, plan.history_start, plan.history_end)
         if periods.is_empty():
             raise invalid("history", f"no whole {plan.grain} of history between {first} and {last}")
@@ -167,13 +175,19 @@ def execute_run(transaction: Transaction, actor: Actor, run_id: int, *, dask_sch
             progress(step, base + span * done / max(total, 1))
 
         options = ForecastOptions(profile=plan.profile, n_jobs=n_jobs, dask_scheduler=dask_scheduler)
+        season = season_length(plan.grain, int(periods["ds"].n_unique()), plan.horizon, options.n_windows)
         frame = periods.select(pl.col("series").alias("unique_id"), pl.col("ds").cast(pl.Datetime("ns")), "y")
-        result = run_forecast(frame.to_pandas(), plan.horizon, GRAIN_FREQ[plan.grain], SEASON_LENGTH[plan.grain],
-                              options, progress=engine_tick)
+        result = run_forecast(frame.to_pandas(), plan.horizon, GRAIN_FREQ[plan.grain], season, options,
+                              progress=engine_tick)
+        values = (pl.from_pandas(result.forecast).rename({"unique_id": "series"})
+                  .with_columns(pl.col("ds").cast(pl.Date)))
+        values, adjusted = apply_to_forecast(values, events, uplift, plan.grain)
+        event_summary = {"uplift": {r["kind"]: round(r["uplift"], 3) for r in uplift.iter_rows(named=True)},
+                         "values_adjusted": adjusted}
         progress("writing forecasts", 0.95)
         with transaction() as session:
-            _finish(session, actor, run_id, periods, result, first=first, last=last, imputed=imputed,
-                    seconds=time.perf_counter() - started)
+            _finish(session, actor, run_id, periods, result, values, first=first, last=last, imputed=imputed,
+                    seconds=time.perf_counter() - started, events=event_summary)
         if on_progress:
             on_progress("succeeded", 1.0)
         return RunStatus.succeeded
@@ -183,6 +197,15 @@ def execute_run(transaction: Transaction, actor: Actor, run_id: int, *, dask_sch
         with transaction() as session:
             fail_run(session, actor, run_id, _error_text(exc))
         return RunStatus.failed
+
+
+def season_length(grain: str, periods: int, horizon: int, n_windows: int) -> int:
+    """The grain's season (7 days, 52 weeks, 12 months) when the history holds two whole seasons plus the
+    backtest windows; otherwise 1 (no seasonal model), so the series can still be backtested and get a
+    fitted model instead of a fallback. Two years of weekly history, for example, cannot backtest a
+    52-week season with a 13-week horizon (2 x 52 + 2 x 13 > 104)."""
+    m = SEASON_LENGTH[grain]
+    return m if periods >= 2 * m + n_windows * horizon else 1
 
 
 def _error_text(exc: Exception) -> str:
@@ -201,15 +224,14 @@ def fail_run(session: Session, actor: Actor, run_id: int, error: str) -> None:
                  after={"status": RunStatus.failed, "error": error[:500]})
 
 
-def _finish(session: Session, actor: Actor, run_id: int, periods: pl.DataFrame, result: Any, *, first: Any,
-            last: Any, imputed: int, seconds: float) -> None:
+def _finish(session: Session, actor: Actor, run_id: int, periods: pl.DataFrame, result: Any, values: pl.DataFrame,
+            *, first: Any, last: Any, imputed: int, seconds: float, events: dict[str, Any]) -> None:
     """Write the run's values and per-series models in bulk, then its summary (one transaction)."""
     run = get_run(session, actor, run_id)
     session.execute(delete(ForecastValue).where(ForecastValue.run_id == run_id))
     session.execute(delete(ForecastSeries).where(ForecastSeries.run_id == run_id))
-    values = pl.from_pandas(result.forecast).rename({"unique_id": "series"})
     ids = series_ids(values)
-    value_rows = (values.join(ids, on="series").with_columns(pl.col("ds").cast(pl.Date), pl.lit(run_id).alias("run_id"))
+    value_rows = (values.join(ids, on="series").with_columns(pl.lit(run_id).alias("run_id"))
                   .select("run_id", "product_id", "location_id", "channel_id", "ds", "forecast", "lo_80", "hi_80",
                           "lo_95", "hi_95", "model").to_dicts())
     if value_rows:
@@ -234,7 +256,7 @@ def _finish(session: Session, actor: Actor, run_id: int, periods: pl.DataFrame, 
         "forecast": {"start": forecast_dates.min().isoformat() if len(values) else None,
                      "end": forecast_dates.max().isoformat() if len(values) else None,
                      "frequency": GRAIN_FREQ[run.grain], "season_length": result.season_length},
-        "notes": list(result.notes), "seconds": round(seconds, 2),
+        "events": events, "notes": list(result.notes), "seconds": round(seconds, 2),
     }
     run.history_start, run.history_end = first, last
     run.status, run.progress, run.step, run.finished_at = RunStatus.succeeded, 1.0, "succeeded", utcnow()

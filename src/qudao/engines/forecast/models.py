@@ -77,7 +77,9 @@ def model_space(
             historic_average(),
             *mstl,
         ]
-    ets = _spec("AutoETS", lambda: sfm.AutoETS(season_length=m, model="ANA", alias="AutoETS"), True)
+    # Without a season (m = 1: yearly data, or a history too short for its season) ETS has no seasonal part.
+    ets_model = "ANA" if m > 1 else "ANN"
+    ets = _spec("AutoETS", lambda: sfm.AutoETS(season_length=m, model=ets_model, alias="AutoETS"), True)
     if demand_class == "smooth":
         # A trend needs the dynamic optimised theta model; without one, standard theta (SES with drift,
         # a third of the cost) does as well.

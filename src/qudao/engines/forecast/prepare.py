@@ -9,7 +9,10 @@ Rules (applied in this order, each one visible to the user in the run summary):
    series' in-stock days on the same weekday within ``window_weeks`` weeks either side (a seasonal,
    centred estimate), or the series' in-stock mean when no such day exists, and never lowered below what
    actually sold. This "demand unconstraining" keeps a stockout from being learnt as a dip in demand.
-3. **Periods.** Weeks run Monday to Sunday and are labelled by their Monday (pandas ``W-MON``); months
+3. **Known events** (promotions, Spring Festival, 618, Double 11): the run divides each day's demand by
+   the event's learnt uplift before fitting (the model learns the baseline) and multiplies the forecast of
+   future event periods by it (``event_multipliers``; uplift from ``engines.forecast.events``).
+4. **Periods.** Weeks run Monday to Sunday and are labelled by their Monday (pandas ``W-MON``); months
    by their first day (``MS``). A week or month cut by the history's first or last day is left out, so a
    half-observed period never looks like a drop in demand.
 """
@@ -55,7 +58,7 @@ def unconstrain_stockouts(daily: pl.DataFrame, window_weeks: int = 4) -> pl.Data
 
 
 def to_periods(daily: pl.DataFrame, grain: str, start: date, end: date) -> pl.DataFrame:
-    """Sum days into the grain's periods; periods not wholly inside [start, end] are left out (rule 3).
+    """Sum days into the grain's periods; periods not wholly inside [start, end] are left out (rule 4).
 
     Returns ``series, ds, y, stockout`` where ``stockout`` is true when any day of the period was out of stock.
     """
@@ -95,7 +98,24 @@ def period_start(grain: str, day: date) -> date:
 
 
 def prepare_history(facts: pl.DataFrame, grain: str, start: date, end: date) -> tuple[pl.DataFrame, int]:
-    """Rules 1-3 in one call: (periods frame ``series, ds, y, stockout``, stockout days unconstrained)."""
+    """Rules 1, 2 and 4 in one call: (periods frame ``series, ds, y, stockout``, stockout days unconstrained)."""
     daily = complete_days(facts.filter(pl.col("ds") >= start), end)
     imputed = int(daily["stockout"].sum())
     return to_periods(unconstrain_stockouts(daily), grain, start, end), imputed
+
+
+def event_multipliers(events: pl.DataFrame, uplift: pl.DataFrame, channel_ids: list[int], start: date, end: date,
+                      grain: str = "day") -> pl.DataFrame:
+    """``channel_id, ds, multiplier`` for the periods of ``start..end``: the mean over the period's days of the
+    learnt event uplift (1 on ordinary days; see ``engines.forecast.events``). Demand is taken as even across
+    a period's days, so a week holding one promotion day with uplift 2.4 gets 1 + 1.4 / 7 = 1.2."""
+    from qudao.engines.forecast.events import apply_events
+
+    days = pl.date_range(start, end, interval="1d", eager=True).alias("ds")
+    grid = pl.DataFrame({"channel_id": channel_ids}, schema={"channel_id": pl.Int64}).join(pl.DataFrame(days),
+                                                                                        how="cross")
+    daily = apply_events(grid.with_columns(pl.lit(1.0).alias("forecast")), events, uplift)
+    if grain != "day":
+        daily = daily.with_columns(pl.col("ds").dt.truncate(_TRUNCATE[grain]))
+    return (daily.group_by("channel_id", "ds").agg(pl.col("event_multiplier").mean().alias("multiplier"))
+            .sort("channel_id", "ds"))
