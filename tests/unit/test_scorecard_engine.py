@@ -116,3 +116,14 @@ def test_contract_price_in_force_on_the_day_the_order_was_sent() -> None:
     attached = scorecard.attach_contract_prices(receipts(), prices)
     assert attached["contract_price"].to_list() == [9.0, 10.0, 10.0, 10.0]
     assert attached.columns == receipts().columns
+
+
+def test_a_supplier_with_nothing_measurable_yet_has_no_score() -> None:
+    """An order sent minutes ago, unanswered and unreceived: no component has data, so no score (not 0)."""
+    frame = receipts().filter(pl.col("order_id") == 3).with_columns(
+        pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("received_at"),
+        pl.lit(None, dtype=pl.Datetime("us", "UTC")).alias("first_confirmed_at"),
+        pl.lit(None, dtype=pl.Float64).alias("received_qty"), pl.lit(None, dtype=pl.Float64).alias("contract_price"))
+    card = scorecard.score(scorecard.line_outcomes(frame, as_of=date(2026, 3, 2)), ["supplier_id"]).row(0, named=True)
+    assert [card[f"{m}_score"] for m in scorecard.METRICS] == [None] * 5
+    assert (card["score"], card["grade"], card["tier"]) == (None, None, None)

@@ -149,7 +149,8 @@ def line_outcomes(receipts: pl.DataFrame, as_of: date) -> pl.DataFrame:
 
 
 def _clamp(expr: pl.Expr) -> pl.Expr:
-    return pl.min_horizontal(pl.lit(100.0), pl.max_horizontal(pl.lit(0.0), expr))
+    """Into [0, 100]; a metric without data stays null (left out of the score)."""
+    return expr.clip(0.0, 100.0)
 
 
 def score(lines: pl.DataFrame, by: list[str], options: ScorecardOptions = ScorecardOptions()) -> pl.DataFrame:

@@ -26,6 +26,7 @@ from qudao.web import (
 from qudao.web import forecasting as forecasting_pages
 from qudao.web import logistics as logistics_pages
 from qudao.web import production as production_pages
+from qudao.web import suppliers as supplier_pages
 from qudao.web.common import (
     SESSION_COOKIE,
     STATIC_DIR,
@@ -136,4 +137,5 @@ def install(app: FastAPI) -> None:
     app.include_router(forecasting_pages.router())
     app.include_router(production_pages.router())
     app.include_router(logistics_pages.router())
+    app.include_router(supplier_pages.router())
 
