@@ -199,3 +199,11 @@ def test_bulk_work_orders_are_all_or_nothing(client: TestClient, session, settin
     assert client.get(f"{API}/work-orders", headers=h).json()["total"] == 0
     made = _post(client, h, "/work-orders/bulk", {"work_orders": [good, {**good, "quantity": "7"}]})
     assert [(w["resource_code"], w["source_proposal_id"], w["status"]) for w in made] == [("L4", 77, "planned")] * 2
+    code = made[0]["code"]
+    changed = client.patch(f"{API}/work-orders/{code}", json={"quantity": "9", "due_date": "2026-04-03"}, headers=h)
+    assert changed.status_code == 200 and (D(changed.json()["quantity"]), changed.json()["due_date"]) == (
+        D(9), "2026-04-03")
+    elsewhere = client.patch(f"{API}/work-orders/{code}", json={"resource_code": "NOPE"}, headers=h)
+    assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["field"] == "resource_code"
+    _post(client, h, f"/work-orders/{code}/cancel", {"reason": "not needed"}, 200)
+    assert client.patch(f"{API}/work-orders/{code}", json={"quantity": "1"}, headers=h).status_code == 409

@@ -43,6 +43,7 @@ from qudao.production.schemas import (
     WorkOrderBulkIn,
     WorkOrderCreate,
     WorkOrderOut,
+    WorkOrderUpdate,
 )
 
 router = APIRouter(tags=["production"], responses=PROBLEM_RESPONSES)
@@ -232,6 +233,11 @@ def create_work_orders(session: SessionDep, actor: ActorDep, body: WorkOrderBulk
 @router.get("/work-orders/{code}", response_model=WorkOrderOut)
 def get_work_order(session: SessionDep, actor: ActorDep, code: str) -> WorkOrderOut:
     return WorkOrderOut.model_validate(work_orders.get_work_order(session, actor, code))
+
+
+@router.patch("/work-orders/{code}", response_model=WorkOrderOut)
+def update_work_order(session: SessionDep, actor: ActorDep, code: str, body: WorkOrderUpdate) -> WorkOrderOut:
+    return WorkOrderOut.model_validate(work_orders.update_work_order(session, actor, code, body))
 
 
 @router.post("/work-orders/{code}/release", response_model=WorkOrderOut)

@@ -225,6 +225,22 @@ class WorkOrderCreate(BaseModel):
         return self
 
 
+class WorkOrderUpdate(BaseModel):
+    """Change an order not yet started: quantity, due date, resource (needs a routing there), note."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: Decimal | None = Field(default=None, gt=0, max_digits=14, decimal_places=4)
+    due_date: date | None = None
+    resource_code: str | None = Field(default=None, min_length=1, max_length=40)
+    note: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _dates(self) -> WorkOrderUpdate:
+        _in_range(self.due_date, "due_date")
+        return self
+
+
 class WorkOrderBulkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -38,7 +38,7 @@ from qudao.production.models import (
     WorkOrder,
     WorkOrderStatus,
 )
-from qudao.production.schemas import ReportIn, WorkOrderCreate
+from qudao.production.schemas import ReportIn, WorkOrderCreate, WorkOrderUpdate
 
 READ, WRITE, REPORT = "planning:read", "planning:write", "planning:report"
 Q4 = Decimal("0.0001")
@@ -168,6 +168,36 @@ def _insert(session: Session, actor: Actor, data: list[WorkOrderCreate], prefixe
         audit.record(session, actor, action="create", entity="work_orders", entity_id=order.id,
                      after=snapshot(order))
     return created
+
+
+def update_work_order(session: Session, actor: Actor, code: str, data: WorkOrderUpdate) -> WorkOrder:
+    """Change a planned or released order; a new resource must have a routing for the product and stand
+    at the order's plant. The planned dates are cleared: the next schedule places the order again."""
+    authorize(actor, WRITE)
+    order = get_work_order(session, actor, code)
+    if order.status not in (WorkOrderStatus.planned, WorkOrderStatus.released):
+        raise Conflict(detail=f"work order {code} is {order.status}; only a planned or released order can change")
+    before = snapshot(order)
+    changes = {k: v for k, v in data.model_dump(exclude_unset=True).items() if v is not None}
+    if "resource_code" in changes:
+        found = session.execute(
+            select(Resource.id, Resource.location_id).join(Routing, Routing.resource_id == Resource.id)
+            .where(Resource.code == changes["resource_code"], Resource.archived_at.is_(None),
+                   Routing.product_id == order.product_id)).first()
+        if found is None:
+            raise invalid("resource_code", f"{order.sku} has no routing on resource {changes['resource_code']}")
+        if found.location_id != order.location_id:
+            raise invalid("resource_code", f"resource {changes['resource_code']} is not at the order's location")
+        order.resource_id = int(found.id)
+    for name in ("quantity", "due_date", "note"):
+        if name in changes:
+            setattr(order, name, changes[name])
+    if set(changes) - {"note"}:
+        order.planned_start = order.planned_end = order.sequence = None
+    session.flush()
+    session.refresh(order)
+    audit.record_update(session, actor, order, before)
+    return order
 
 
 def _change_status(session: Session, actor: Actor, order: WorkOrder, action: str, status: str,
