@@ -6,9 +6,10 @@ import typer
 
 from qudao.cli import db, demo, forecast, route, transfer, users
 from qudao.cli import inventory as inventory_cli
+from qudao.cli import logistics as logistics_cli
 from qudao.cli import orders as orders_cli
-from qudao.cli import production as production_cli
 from qudao.cli import plan as plan_cli
+from qudao.cli import production as production_cli
 from qudao.cli import purchasing as purchasing_cli
 from qudao.cli.context import console, settings
 
@@ -22,6 +23,7 @@ app.add_typer(production_cli.app, name="production")
 app.add_typer(route.app, name="route")
 app.add_typer(forecast.app, name="forecast")
 app.add_typer(plan_cli.app, name="plan")
+app.add_typer(logistics_cli.app, name="logistics")
 app.command("demo")(demo.demo_command)
 app.command("import")(transfer.import_command)
 app.command("export")(transfer.export_command)

@@ -256,6 +256,7 @@ class TrackingEventIn(Strict):
     message: str = Field(default="", max_length=500)
     signed_by: str = Field(default="", max_length=200, description="Proof of delivery: who signed")
     pod_reference: str = Field(default="", max_length=300, description="Proof of delivery: photo/document ref")
+    eta: date | None = Field(default=None, description="The carrier's new delivery estimate, if it sends one")
 
     @field_validator("occurred_at")
     @classmethod

@@ -19,12 +19,13 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select, tuple_
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from qudao.auth.permissions import authorize
 from qudao.common.actor import Actor
 from qudao.db import utcnow
-from qudao.errors import FieldError, Forbidden, Invalid, Unauthorized, invalid
+from qudao.errors import Conflict, FieldError, Forbidden, Invalid, Unauthorized, invalid
 from qudao.logistics import carriers, secrets, service
 from qudao.logistics.models import FreightShipment, TrackingEvent
 from qudao.logistics.schemas import CarrierEventIn, TrackingEventIn, TrackingResult
@@ -105,7 +106,8 @@ def may_import(actor: Actor) -> None:
 
 def import_csv(session: Session, actor: Actor, content: bytes, carrier_code: str | None = None) -> TrackingResult:
     """CSV with columns tracking_number, status, occurred_at (ISO 8601 with offset) and optionally
-    carrier_code, event_id, place, message, signed_by. A carrier user imports its own events only."""
+    carrier_code, event_id, place, message, signed_by, pod_reference, eta. A carrier user imports its own
+    events only."""
     authorize(actor, "logistics:write")
     try:
         text = content.decode("utf-8-sig")
@@ -121,8 +123,9 @@ def import_csv(session: Session, actor: Actor, content: bytes, carrier_code: str
         code = (raw.get("carrier_code") or carrier_code or "").strip()
         values = {k: (raw.get(k) or "").strip() for k in ("tracking_number", "status", "occurred_at", "place",
                                                           "message", "signed_by")}
-        if (raw.get("event_id") or "").strip():
-            values["event_id"] = raw["event_id"].strip()
+        for optional in ("event_id", "eta", "pod_reference"):
+            if (raw.get(optional) or "").strip():
+                values[optional] = raw[optional].strip()
         try:
             rows.append((n, code, CarrierEventIn(**values)))
         except ValidationError as exc:
@@ -157,8 +160,9 @@ def _ingest(session: Session, actor: Actor, items: list[tuple[FreightShipment, A
     wanted = {(f.carrier_id, e.event_id) for f, e in items if e.event_id}
     seen: set[tuple[Any, str]] = set()
     if wanted:
-        seen = set(session.execute(select(TrackingEvent.carrier_id, TrackingEvent.carrier_event_id).where(
-            tuple_(TrackingEvent.carrier_id, TrackingEvent.carrier_event_id).in_(wanted))).tuples().all())
+        seen = {(row[0], row[1]) for row in session.execute(
+            select(TrackingEvent.carrier_id, TrackingEvent.carrier_event_id).where(
+                tuple_(TrackingEvent.carrier_id, TrackingEvent.carrier_event_id).in_(wanted)))}
     per_freight: dict[int, list[Any]] = defaultdict(list)
     by_id: dict[int, FreightShipment] = {}
     duplicates = 0
@@ -186,13 +190,20 @@ def _ingest(session: Session, actor: Actor, items: list[tuple[FreightShipment, A
                 applied += 1
                 freight.status = event.status
                 freight.last_event_at = max(freight.last_event_at or event.occurred_at, event.occurred_at)
+                if event.eta is not None:
+                    freight.eta = event.eta  # the carrier's new estimate
                 if event.status == "delivered":
                     freight.delivered_at = event.occurred_at
                     freight.pod_signed_by = event.signed_by
                     freight.pod_reference = getattr(event, "pod_reference", "")
         if freight.status != before:
             _follow_up(session, actor, freight, before)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # The same carrier event id arrived twice at once (a retried webhook): the later call is refused
+        # whole; sent again, it is counted as a duplicate.
+        raise Conflict(detail="an event of this batch is being recorded by another request; send it again") from None
     return TrackingResult(received=len(items), duplicates=duplicates, applied=applied,
                           status={f.id: f.status for f in by_id.values()})
 
