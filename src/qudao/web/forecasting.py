@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from qudao.common.actor import Actor
 from qudao.common.listing import ListParams
 from qudao.errors import NotFound, QudaoError
 from qudao.forecasting import queries, runner, service
+from qudao.forecasting.accuracy import measure_accuracy
 from qudao.forecasting.queries import SeriesFilter
 from qudao.forecasting.schemas import ForecastRunCreate
 from qudao.locations import service as locations
@@ -30,6 +31,7 @@ Code = Annotated[str | None, Query(max_length=40)]
 Brand = Annotated[str | None, Query(max_length=100)]
 GrainQuery = Annotated[str, Query(pattern="^(day|week|month)$")]
 ByQuery = Annotated[str, Query(pattern="^(all|class|channel|sku)$")]
+RunId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 def _runs(session: Session, actor: Actor) -> dict[str, Any]:
@@ -107,5 +109,20 @@ def router() -> APIRouter:
         background.add_task(runner.launch, request.app.state.session_factory, actor, run.id,
                             settings.dask_scheduler)
         return RedirectResponse(f"/forecasting?grain={data.grain}", status_code=303)
+
+    @pages.post("/forecasting/runs/{run_id}/accuracy")
+    def measure_run(request: Request, session: SessionDep, actor: PageActor, run_id: RunId,
+                    form: PostedForm) -> Response:
+        """Score a run against the actuals that have arrived; a run without actuals yet shows why."""
+        try:
+            measure_accuracy(session, actor, run_id)
+        except QudaoError as exc:
+            if exc.status in (401, 403, 404):
+                raise
+            session.rollback()
+            return _page(request, session, actor, grain="week", f=SeriesFilter(), by="class", error=str(exc),
+                         status_code=exc.status)
+        run = service.get_run(session, actor, run_id)
+        return RedirectResponse(f"/forecasting?grain={run.grain}&by=class", status_code=303)
 
     return pages
