@@ -46,7 +46,7 @@ def net(session):  # type: ignore[no-untyped-def]
     order(NEXT_TUE, 6)  # nothing left: wholly backordered, counted at the ship-to store
     session.flush()
 
-    def sold(location_id: int, partner_id: int, day: date, qty: int, *, stockout: bool = False,
+    def sold(location_id: int, partner_id: int | None, day: date, qty: int, *, stockout: bool = False,
              promo: bool = False) -> dict[str, object]:
         return dict(day=day, product_id=Net.tea.id, location_id=location_id, channel_id=Net.channel.id,
                     partner_id=partner_id, quantity=Decimal(qty), revenue=Decimal(qty * 10), on_promotion=promo,
@@ -59,6 +59,7 @@ def net(session):  # type: ignore[no-untyped-def]
         sold(Net.warehouse.id, Net.customer.id, NEXT_TUE, 2),
         sold(Net.warehouse.id, Net.customer.id, APRIL, 9),
         sold(Net.other_wh.id, Net.other.id, MON, 11),
+        sold(Net.dc.id, None, MON, 1),  # the brand's own sell-through at the DC, merged with its orders
     ])
     session.flush()
     return Net
@@ -75,7 +76,7 @@ def test_daily_history_adds_orders_and_sell_through_with_stockout_flags(session,
     assert frame.columns == ["product_id", "location_id", "channel_id", "ds", "y", "stockout", "on_promotion"]
     assert set(frame["channel_id"].to_list()) == {net.channel.id}
     expected = sorted([
-        ("dc", MON, 7.0, True, False),  # 3 + 4 ordered; the second order waited for 2
+        ("dc", MON, 8.0, True, False),  # 3 + 4 ordered (the second order waited for 2) + 1 sold
         ("store", NEXT_TUE, 6.0, True, False),  # wholly backordered: at the ship-to location
         ("wh", MON, 5.0, False, False),
         ("wh", date(2026, 3, 3), 0.0, True, False),
@@ -92,6 +93,8 @@ def test_weekly_and_monthly_roll_ups(session, net) -> None:  # type: ignore[no-u
     weekly = load_history(session, SYSTEM, grain="week", product_ids=[net.tea.id], location_ids=[net.warehouse.id])
     assert rows(weekly, net) == [("wh", MON, 12.0, True, True), ("wh", date(2026, 3, 9), 2.0, False, False),
                                  ("wh", date(2026, 3, 30), 9.0, False, False)]
+    dc_weekly = load_history(session, SYSTEM, grain="week", product_ids=[net.tea.id], location_ids=[net.dc.id])
+    assert rows(dc_weekly, net) == [("dc", MON, 8.0, True, False)]  # orders and sell-through grouped in SQL
     monthly = load_history(session, SYSTEM, grain="month", product_ids=[net.tea.id],
                            start=date(2026, 3, 3), end=date(2026, 4, 30))
     by_location = {r[0]: [] for r in rows(monthly, net)}

@@ -125,6 +125,18 @@ def history_statement(session: Session, actor: Actor, *, start: date | None, end
         .outerjoin(ship_from, ship_from.c.line_id == SalesOrderLine.id)
         .where(*ol_where)
     )
+    if grain == "day":
+        # Sell-through is already one row per SKU x location x channel x day (intake replaces a re-sent
+        # key), so grouping 7 million rows in the database would only cost time (about 5x the plain scan on
+        # the large demo); order lines are grouped here and the two sources merged by ``load_history``.
+        lines = orders.subquery("lines")
+        grouped = (select(lines.c.product_id, lines.c.location_id, lines.c.channel_id, lines.c.ds,
+                          func.sum(lines.c.y).label("y"), func.max(lines.c.stockout).label("stockout"),
+                          func.max(lines.c.promo).label("promo"))
+                   .group_by(lines.c.product_id, lines.c.location_id, lines.c.channel_id, lines.c.ds))
+        facts = union_all(sell_through, grouped).subquery("facts")
+        return select(facts.c.product_id, facts.c.location_id, facts.c.channel_id, facts.c.ds,
+                      cast(facts.c.y, Float).label("y"), facts.c.stockout, facts.c.promo)
     facts = union_all(sell_through, orders).subquery("facts")
     return (select(facts.c.product_id, facts.c.location_id, facts.c.channel_id, facts.c.ds,
                    cast(func.sum(facts.c.y), Float).label("y"), func.max(facts.c.stockout).label("stockout"),
@@ -147,7 +159,11 @@ def load_history(session: Session, actor: Actor, *, start: date | None = None, e
         raise invalid("end", f"end {end.isoformat()} is before start {start.isoformat()}")
     stmt = history_statement(session, actor, start=start, end=end, grain=grain, product_ids=_ids(product_ids),
                              location_ids=_ids(location_ids), channel_ids=_ids(channel_ids))
-    frame = _fetch(session, stmt).sort("product_id", "location_id", "channel_id", "ds")
+    frame = _fetch(session, stmt)
+    if grain == "day":  # merge a day's sell-through with the same day's order lines (see history_statement)
+        frame = frame.group_by("product_id", "location_id", "channel_id", "ds").agg(
+            pl.col("y").sum(), pl.col("stockout").any(), pl.col("promo").any())
+    frame = frame.sort("product_id", "location_id", "channel_id", "ds")
     if frame.height == 0:
         return pl.DataFrame(schema=HISTORY_SCHEMA)
     promo_periods = _promotion_periods(session, frame, grain)
