@@ -223,3 +223,35 @@ def test_release_hold_rush_and_reallocate(client: TestClient, session, settings)
     detail = client.get(url).text
     assert f"{dc2.code}: 3.00" in detail and f"{dc.code}: 3.00" not in detail
     assert _balance(client, product.sku, dc2.code)["reserved"] == "3.00"
+
+
+def test_late_order_in_the_exceptions_queue_is_reallocated_from_its_button(client: TestClient, session,
+                                                                           settings) -> None:
+    channel = factories.channel(session)
+    customer = factories.partner(session)
+    store = factories.location(session, owner_partner_code=customer.code, kind="store")
+    product = factories.product(session)  # no stock anywhere: the order waits on backorder
+    late = factories.sales_order(session, channel, customer, store, [(product, 2)], promised_date="2020-01-15")
+    session.flush()
+    sign_in(client, settings, factories.user(session, "viewer"))
+    queue = client.get("/orders/exceptions").text
+    assert re.search(rf'<tr data-kind="late">\s*<td><a href="/orders/{late.id}">', queue)
+    assert f'data-testid="reallocate-{late.id}"' not in queue
+
+    sign_in(client, settings, factories.user(session, "planner"))
+    queue = client.get("/orders/exceptions").text
+    assert f'data-testid="reallocate-{late.id}"' in queue and f'data-testid="release-{late.id}"' not in queue
+    dc = factories.location(session)
+    factories.stock(session, product, dc, "5")
+    session.flush()
+    token = csrf(client, "/orders/exceptions")
+    done = client.post(f"/orders/{late.id}/reallocate", data={"csrf_token": token, "next": "/orders/exceptions"},
+                       follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/orders/exceptions"
+    detail = client.get(f"/orders/{late.id}").text
+    assert f"{dc.code}: 2.00" in detail and '<li data-kind="reallocated">' in detail
+    # A link to somewhere else after the action is not followed: the order page is shown instead.
+    elsewhere = client.post(f"/orders/{late.id}/reallocate", data={"csrf_token": token,
+                                                                   "next": "https://evil.example"},
+                            follow_redirects=False)
+    assert elsewhere.headers["location"] == f"/orders/{late.id}"

@@ -149,3 +149,26 @@ def test_cycle_count_from_opening_to_approved_variance(client: TestClient, sessi
     assert 'data-field="on_hand">10.00<' in stock
     moves = client.get("/inventory/movements", params={"sku": product.sku, "movement_type": "count_correction"}).text
     assert moves.count('<tr data-type="count_correction">') == 1 and "-2.50" in moves
+
+
+def test_a_partner_sees_lots_value_health_and_counts_of_its_own_locations_only(client: TestClient, session,
+                                                                               settings) -> None:
+    mine, other = factories.partner(session), factories.partner(session)
+    my_store = factories.location(session, owner_partner_code=mine.code, kind="store")
+    other_store = factories.location(session, owner_partner_code=other.code, kind="store")
+    product = factories.product(session)
+    factories.stock(session, product, my_store, "3", lot="MINE", expiry=date.today() + timedelta(days=9))
+    factories.stock(session, product, other_store, "4", lot="THEIRS", expiry=date.today() + timedelta(days=9))
+    session.flush()
+    sign_in(client, settings, factories.user(session, "partner", partner_code=mine.code))
+    lots = client.get("/inventory/lots").text
+    assert 'data-lot="MINE"' in lots and 'data-lot="THEIRS"' not in lots
+    value = client.get("/inventory/valuation").text
+    assert f'data-group="{my_store.code}"' in value and f'data-group="{other_store.code}"' not in value
+    health = client.get("/inventory/analytics").text
+    assert f'data-location="{my_store.code}"' in health and f'data-location="{other_store.code}"' not in health
+    counts = client.get("/inventory/counts")
+    assert counts.status_code == 200 and 'data-testid="count-form"' not in counts.text
+    token = csrf(client, "/inventory/counts")
+    refused = client.post("/inventory/counts", data={"csrf_token": token, "location_code": my_store.code})
+    assert refused.status_code == 403

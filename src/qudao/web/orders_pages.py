@@ -74,7 +74,7 @@ def detail_context(session: Session, actor: Actor, order_id: int,
         "next_step": fulfilment.NEXT_STEP, "open_shipment": fulfilment.OPEN_SHIPMENT,
         "reasons": RETURN_REASONS, "rules": SHIP_FROM_RULES,
         "ship_from": (locations.list_locations(session, actor, ListParams(page_size=REF_PAGE_SIZE))[0]
-                      if may["reallocate"] or may["return"] else []),
+                      if may["reallocate"] or (may["return"] and not actor.is_partner) else []),
     }
 
 
