@@ -187,6 +187,7 @@ def test_production_report_moves_stock_exactly_or_not_at_all(client: TestClient,
 def test_bulk_work_orders_are_all_or_nothing(client: TestClient, session, settings) -> None:
     h = factories.headers(settings, factories.user(session, "planner"))
     factories.location(session, code="PLANT", kind="plant")
+    factories.location(session, code="PLANT2", kind="plant")
     _post(client, h, "/resources", {"code": "L4", "name": "Line 4", "location_code": "PLANT", "hours_per_day": "8"})
     factories.product(session, sku="MADE")
     factories.product(session, sku="BOUGHT")
@@ -194,9 +195,16 @@ def test_bulk_work_orders_are_all_or_nothing(client: TestClient, session, settin
     good = {"sku": "MADE", "location_code": "PLANT", "quantity": "5", "due_date": "2026-04-01",
             "source_proposal_id": 77}
     bad = client.post(f"{API}/work-orders/bulk", headers=h, json={"work_orders": [
-        good, {**good, "sku": "BOUGHT"}]})
+        good, {**good, "sku": "NO-SUCH"}]})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "work_orders[1].sku"
+    elsewhere = client.post(f"{API}/work-orders/bulk", headers=h, json={"work_orders": [
+        good, {**good, "resource_code": "L4", "location_code": "PLANT2"}]})
+    assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["field"] == "work_orders[1].resource_code"
     assert client.get(f"{API}/work-orders", headers=h).json()["total"] == 0
+    # No routing yet: the order waits without a resource (outside schedules and loads) until one is set.
+    waiting = _post(client, h, "/work-orders", {**good, "sku": "BOUGHT"})
+    assert waiting["resource_code"] is None
+    assert client.post(f"{API}/work-orders/{waiting['code']}/rush", headers=h).status_code == 409
     made = _post(client, h, "/work-orders/bulk", {"work_orders": [good, {**good, "quantity": "7"}]})
     assert [(w["resource_code"], w["source_proposal_id"], w["status"]) for w in made] == [("L4", 77, "planned")] * 2
     code = made[0]["code"]

@@ -153,7 +153,8 @@ class WorkOrder(IdMixin, TimestampMixin, Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
-    resource_id: Mapped[int] = mapped_column(ForeignKey("production_resources.id"), index=True)
+    # None: the product has no routing yet (no capacity is known); the order waits for a resource.
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("production_resources.id"), index=True)
     quantity: Mapped[Decimal] = mapped_column(Quantity)
     completed_quantity: Mapped[Decimal] = mapped_column(Quantity, default=ZERO)
     status: Mapped[str] = mapped_column(String(20), default=WorkOrderStatus.planned, index=True)
@@ -171,7 +172,7 @@ class WorkOrder(IdMixin, TimestampMixin, Base):
 
     product: Mapped[Product] = relationship(lazy="joined")
     location: Mapped[Location] = relationship(lazy="joined")
-    resource: Mapped[Resource] = relationship(lazy="joined")
+    resource: Mapped[Resource | None] = relationship(lazy="joined")
 
     @property
     def sku(self) -> str:
@@ -182,8 +183,8 @@ class WorkOrder(IdMixin, TimestampMixin, Base):
         return self.location.code
 
     @property
-    def resource_code(self) -> str:
-        return self.resource.code
+    def resource_code(self) -> str | None:
+        return self.resource.code if self.resource is not None else None
 
     @property
     def open_quantity(self) -> Decimal:

@@ -145,6 +145,8 @@ def rush_work_order(session: Session, actor: Actor, code: str, *, start: date | 
     if order.rush:
         raise Conflict(detail=f"work order {code} is already a rush order")
     resource = order.resource
+    if resource is None:
+        raise Conflict(detail=f"work order {code} has no resource yet; set one before rushing it")
     start = start or utcnow().date()
     calendar = _engine_call(calendar_of, resource)
     after, impact = _engine_call(insert_rush, _jobs(session, resource), code, calendar, start,

@@ -254,7 +254,7 @@ class WorkOrderOut(BaseModel):
     code: str
     sku: str
     location_code: str
-    resource_code: str
+    resource_code: str | None
     quantity: Decimal
     completed_quantity: Decimal
     open_quantity: Decimal

@@ -91,8 +91,9 @@ def _parse_rows(rows: Sequence[WorkOrderCreate | dict[str, Any]]) -> list[WorkOr
 def create_work_orders(session: Session, rows: Sequence[WorkOrderCreate | dict[str, Any]],
                        actor: Actor) -> list[WorkOrder]:
     """Create planned work orders in bulk (all or none). The resource defaults to the product's preferred
-    routing (at the order's location when there is one there); a given resource must have a routing for
-    the product and stand at the order's location. Errors name ``work_orders[i].<field>``."""
+    routing at the order's plant (none there: the order is created without a resource, outside any
+    schedule or load until one is set with ``update_work_order``); a given resource must have a routing for
+    the product and stand at the order's plant. Errors name ``work_orders[i].<field>``."""
     authorize(actor, WRITE)
     data = _parse_rows(rows)
     return _insert(session, actor, data, prefixed=True) if data else []
@@ -144,10 +145,8 @@ def _insert(session: Session, actor: Actor, data: list[WorkOrderCreate], prefixe
             match = [o for o in options if o[1] == d.resource_code]
             if not match:
                 raise invalid(field("resource_code"), f"{label} has no routing on resource {d.resource_code}")
-        else:
-            match = [o for o in options if o[2] == location_id] or options
-            if not match:
-                raise invalid(field("sku" if d.sku else "product_id"), f"{label} has no routing on any resource")
+        else:  # the preferred routing at the plant; none there: the order waits for a resource
+            match = [o for o in options if o[2] == location_id] or [(None, None, location_id)]
         resource_id, resource_code, resource_location = match[0]
         if resource_location != location_id:
             raise invalid(field("resource_code"), f"resource {resource_code} is not at the order's location")

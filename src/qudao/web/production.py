@@ -106,6 +106,7 @@ def router() -> APIRouter:
             order = production_schedule.rush_work_order(session, actor, code).order
         else:
             raise NotFound(detail=f"no page step {step}")
-        return RedirectResponse(f"/production?resource={order.resource_code}", status_code=303)
+        target = f"/production?resource={order.resource_code}" if order.resource_code else "/production"
+        return RedirectResponse(target, status_code=303)
 
     return pages
