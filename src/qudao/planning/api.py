@@ -12,6 +12,7 @@ from qudao.api.problems import PROBLEM_RESPONSES
 from qudao.common.listing import Page
 from qudao.planning import approval, queries, service
 from qudao.planning.schemas import (
+    AllocationOut,
     ChangeIn,
     DecisionOut,
     ExceptionOut,
@@ -71,6 +72,15 @@ def list_planning_exceptions(session: SessionDep, actor: ActorDep, run_id: IdPat
 def get_projected_inventory(session: SessionDep, actor: ActorDep, run_id: IdPath, sku: Code,
                             location: Code) -> ProjectionOut:
     return queries.projection(session, actor, run_id=run_id, sku=sku, location_code=location)
+
+
+@router.get("/planning-runs/{run_id}/allocations", response_model=list[AllocationOut])
+def list_planning_allocations(session: SessionDep, actor: ActorDep, run_id: IdPath, sku: OptCode = None,
+                              location: OptCode = None, limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+                              offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> list[AllocationOut]:
+    """Scarce supply shared out: each asking location's demand, allocation and shortfall."""
+    return queries.list_allocations(session, actor, run_id=run_id, sku=sku, location_code=location, limit=limit,
+                                    offset=offset)
 
 
 @router.get("/planning-proposals", response_model=Page[ProposalOut])

@@ -18,6 +18,7 @@ from qudao.engines.planning import (
 )
 from qudao.engines.planning.errors import PlanningInputError
 from qudao.planning import production_link as link
+from qudao.planning.allocation import allocate
 from qudao.planning.inputs import KEY, Calendar
 from qudao.planning.network import Network, policies
 from qudao.planning.production_link import ProductionInputs
@@ -41,6 +42,7 @@ class Result:
     pegs: pl.DataFrame
     exceptions: pl.DataFrame
     projections: pl.DataFrame
+    allocations: pl.DataFrame
     summary: dict = field(default_factory=dict)
 
 
@@ -63,7 +65,8 @@ def _vector(net: Network, frame: pl.DataFrame, value: str) -> np.ndarray:
 
 def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_level: float | None = None,
             peg: bool = True, excess_buckets: int | None = None, first_id: int = 1,
-            prod: ProductionInputs | None = None,
+            prod: ProductionInputs | None = None, priority: pl.DataFrame | None = None,
+            allocation_policy: str = "proportional", min_service: float = 0.0,
             progress: Callable[[str, float], None] = lambda step, done: None) -> Result:
     """Plan every SKU-location of ``net``; raises PlanningInputError (naming the item) on bad input."""
     h, n = cal.horizon, net.nodes.height
@@ -148,6 +151,10 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
     if prod is not None:
         exceptions = pl.concat([exceptions, _overloads(link.overloads(net, plan.orders, prod, h), cal)])
     projections = _projections(net, on_hand, ss, gross_all, sched, planned, poh)
+    if priority is None:
+        priority = pl.DataFrame(schema={"to_location_id": pl.Int64, "priority": pl.Int64})
+    allocations = allocate(net, orders_all, on_hand, sched, independent, priority, allocation_policy,
+                           min_service)
     summary = {
         "sku_locations": n, "buckets": h, "bucket": cal.bucket, "start": cal.start.isoformat(),
         "proposals": proposals.height,
@@ -158,7 +165,8 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
         if exceptions.height else {},
         "demand": "average of demand history per bucket + open backorders (no consensus forecast yet)",
     }
-    return Result(proposals, pegs, exceptions, projections, summary)
+    summary["allocations"] = allocations.height
+    return Result(proposals, pegs, exceptions, projections, allocations, summary)
 
 
 def _vmi_orders(net: Network, deliveries: pl.DataFrame, h: int) -> tuple[pl.DataFrame, np.ndarray]:

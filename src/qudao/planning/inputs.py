@@ -191,10 +191,10 @@ def load_sourcing(session: Session) -> pl.DataFrame:
 
 
 def load_locations(session: Session) -> pl.DataFrame:
-    return frame(session, select(Location.id, Location.code, Location.kind, Location.latitude, Location.longitude)
-                 .where(Location.archived_at.is_(None)),
+    return frame(session, select(Location.id, Location.code, Location.kind, Location.latitude, Location.longitude,
+                                 Location.priority).where(Location.archived_at.is_(None)),
                  {"location_id": pl.Int64, "location_code": pl.String, "location_kind": pl.String,
-                  "lat": pl.Float64, "lon": pl.Float64})
+                  "lat": pl.Float64, "lon": pl.Float64, "priority": pl.Int64})
 
 
 def load_products(session: Session) -> pl.DataFrame:

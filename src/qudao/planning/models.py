@@ -181,6 +181,24 @@ class PlanningException(Base):
     message: Mapped[str] = mapped_column(String(300))
 
 
+class PlanningAllocation(Base):
+    """Scarce supply shared out: at a SKU-location whose stock and receipts within the lead time cannot
+    cover what its own customers and its downstream locations need in that window, who gets how much."""
+
+    __tablename__ = "planning_allocations"
+    __table_args__ = (Index("ix_planning_allocations_run_product_location", "run_id", "product_id",
+                            "location_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(BigId)
+    product_id: Mapped[int] = mapped_column(BigId)
+    location_id: Mapped[int] = mapped_column(BigId)  # the supplying SKU-location
+    to_location_id: Mapped[int] = mapped_column(BigId)  # a downstream location, or itself for its own customers
+    policy: Mapped[str] = mapped_column(String(20))
+    demand: Mapped[float] = mapped_column(Float)
+    allocated: Mapped[float] = mapped_column(Float)
+
+
 class PlanningProjection(Base):
     """Projected inventory of one SKU x location over the run's buckets, as JSON lists (one row per
     SKU-location keeps 100,000 x 52 buckets writable in seconds; the chart reads one row)."""

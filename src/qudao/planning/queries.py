@@ -21,6 +21,7 @@ from qudao.partners.models import Partner
 from qudao.planning.inputs import BUCKET_DAYS
 from qudao.planning.models import (
     ExceptionKind,
+    PlanningAllocation,
     PlanningException,
     PlanningPeg,
     PlanningProjection,
@@ -31,7 +32,7 @@ from qudao.planning.models import (
     RunStatus,
     run_proposals,
 )
-from qudao.planning.schemas import ExceptionOut, PegOut, ProjectionOut, ProposalOut
+from qudao.planning.schemas import AllocationOut, ExceptionOut, PegOut, ProjectionOut, ProposalOut
 
 RUN_SORTS = {"id": PlanningRun.id, "created_at": PlanningRun.created_at, "status": PlanningRun.status}
 
@@ -149,6 +150,25 @@ def projection(session: Session, actor: Actor, *, sku: str, location_code: str, 
     dates = [run.start_date + step * i for i in range(len(series["projected"]))]
     return ProjectionOut(run_id=rid, sku=sku, location_code=location_code, on_hand=row.on_hand,
                          safety_stock=row.safety_stock, dates=dates, **series)
+
+
+def list_allocations(session: Session, actor: Actor, *, run_id: int | None = None, sku: str | None = None,
+                     location_code: str | None = None, limit: int = 500, offset: int = 0) -> list[AllocationOut]:
+    """Who gets how much where supply is scarce, the biggest shortfall first."""
+    authorize(actor, "planning:read")
+    rid = _run_id(session, run_id)
+    a = PlanningAllocation
+    dst = aliased(Location)
+    stmt = (select(a, Product.sku, Location.code, dst.code).join(Product, Product.id == a.product_id)
+            .join(Location, Location.id == a.location_id).join(dst, dst.id == a.to_location_id)
+            .where(a.run_id == rid).order_by((a.demand - a.allocated).desc(), a.id).limit(limit).offset(offset))
+    if sku:
+        stmt = stmt.where(Product.sku == sku)
+    if location_code:
+        stmt = stmt.where(Location.code == location_code)
+    return [AllocationOut(sku=s, location_code=loc, to_location_code=to, policy=x.policy, demand=x.demand,
+                          allocated=x.allocated, shortfall=round(x.demand - x.allocated, 4))
+            for x, s, loc, to in session.execute(stmt).all()]
 
 
 def pegs_of(session: Session, actor: Actor, proposal_id: int) -> list[PegOut]:

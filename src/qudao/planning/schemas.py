@@ -16,12 +16,16 @@ class RunCreate(BaseModel):
 
     bucket: Literal["day", "week"] = "week"
     horizon: int = Field(default=52, ge=1, le=400, description="Number of buckets planned")
-    start: date | None = Field(default=None, description="First day of bucket 0 (default: today, UTC)")
+    start: date | None = Field(default=None, ge=date(2000, 1, 1), le=date(2100, 12, 31),
+                               description="First day of bucket 0 (default: today, UTC)")
     history_days: int = Field(default=91, ge=7, le=1096, description="Demand history window for the average")
     default_service_level: float | None = Field(
         default=None, gt=0, lt=1, description="Cycle service level for SKU-locations without a safety stock")
     peg: bool = Field(default=True, description="Peg every proposal to the demands it serves")
     excess_buckets: int | None = Field(default=None, ge=1, le=400)
+    allocation_policy: Literal["proportional", "priority", "max_margin"] = Field(
+        default="proportional", description="How scarce supply is shared among the locations asking for it")
+    min_service: float = Field(default=0.0, ge=0, le=1, description="max_margin: minimum share of each demand")
 
 
 class RunOut(BaseModel):
@@ -83,6 +87,16 @@ class ExceptionOut(BaseModel):
     bucket_date: date
     quantity: float
     message: str
+
+
+class AllocationOut(BaseModel):
+    sku: str
+    location_code: str
+    to_location_code: str
+    policy: str
+    demand: float
+    allocated: float
+    shortfall: float
 
 
 class ProjectionOut(BaseModel):

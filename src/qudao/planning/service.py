@@ -33,6 +33,7 @@ from qudao.planning import inputs
 from qudao.planning.compute import Snapshot, compute
 from qudao.planning.models import (
     ID_BLOCK,
+    PlanningAllocation,
     PlanningException,
     PlanningParameter,
     PlanningPeg,
@@ -158,7 +159,7 @@ def plan(session: Session, actor: Actor, run: PlanningRun, tick: Progress) -> di
     if not nodes.height:
         tick("done", 1.0)
         return {"sku_locations": 0, "buckets": run.horizon, "bucket": run.bucket, "proposals": 0,
-                "written": {"proposals": 0, "pegs": 0, "exceptions": 0, "projections": 0}}
+                "written": {"proposals": 0, "pegs": 0, "exceptions": 0, "projections": 0, "allocations": 0}}
     try:
         makeable = None if prod is None else sorted(set(prod.bom["parent_id"].to_list())
                                                     | set(prod.routing["product_id"].to_list()))
@@ -168,7 +169,8 @@ def plan(session: Session, actor: Actor, run: PlanningRun, tick: Progress) -> di
         snap = Snapshot(available, receipts, issues, forecast, orders, params)
         result = compute(net, snap, cal, default_service_level=opts.default_service_level, peg=opts.peg,
                          excess_buckets=opts.excess_buckets, first_id=run.id * ID_BLOCK + 1, prod=prod,
-                         progress=tick)
+                         priority=locations.select(pl.col("location_id").alias("to_location_id"), "priority"),
+                         allocation_policy=opts.allocation_policy, min_service=opts.min_service, progress=tick)
     except PlanningInputError as exc:
         raise Invalid(detail=f"the plan cannot run: {exc}",
                       errors=[_field_error(exc)]) from None
@@ -181,6 +183,7 @@ def plan(session: Session, actor: Actor, run: PlanningRun, tick: Progress) -> di
                             else result.pegs),
         "exceptions": write_frame(session, PlanningException, result.exceptions.with_columns(rid)),
         "projections": write_frame(session, PlanningProjection, result.projections.with_columns(rid)),
+        "allocations": write_frame(session, PlanningAllocation, result.allocations.with_columns(rid)),
     }
     tick("done", 1.0)
     return {**result.summary, "written": written}
@@ -221,7 +224,7 @@ def delete_run(session: Session, actor: Actor, run_id: int) -> None:
     authorize(actor, "planning:write")
     run = get_run(session, actor, run_id)
     session.execute(delete(PlanningProposal).where(run_proposals(PlanningProposal.id, run_id)))
-    for model in (PlanningPeg, PlanningException, PlanningProjection):
+    for model in (PlanningPeg, PlanningException, PlanningProjection, PlanningAllocation):
         session.execute(delete(model).where(model.run_id == run_id))
     audit.record(session, actor, action="delete", entity="planning_runs", entity_id=run_id,
                  after={"status": run.status})
