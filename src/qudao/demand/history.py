@@ -134,9 +134,10 @@ def history_statement(session: Session, actor: Actor, *, start: date | None, end
                           func.sum(lines.c.y).label("y"), func.max(lines.c.stockout).label("stockout"),
                           func.max(lines.c.promo).label("promo"))
                    .group_by(lines.c.product_id, lines.c.location_id, lines.c.channel_id, lines.c.ds))
-        facts = union_all(sell_through, grouped).subquery("facts")
+        facts = union_all(sell_through.add_columns(literal(0).label("from_orders")),
+                          grouped.add_columns(literal(1).label("from_orders"))).subquery("facts")
         return select(facts.c.product_id, facts.c.location_id, facts.c.channel_id, facts.c.ds,
-                      cast(facts.c.y, Float).label("y"), facts.c.stockout, facts.c.promo)
+                      cast(facts.c.y, Float).label("y"), facts.c.stockout, facts.c.promo, facts.c.from_orders)
     facts = union_all(sell_through, orders).subquery("facts")
     return (select(facts.c.product_id, facts.c.location_id, facts.c.channel_id, facts.c.ds,
                    cast(func.sum(facts.c.y), Float).label("y"), func.max(facts.c.stockout).label("stockout"),
@@ -159,10 +160,9 @@ def load_history(session: Session, actor: Actor, *, start: date | None = None, e
         raise invalid("end", f"end {end.isoformat()} is before start {start.isoformat()}")
     stmt = history_statement(session, actor, start=start, end=end, grain=grain, product_ids=_ids(product_ids),
                              location_ids=_ids(location_ids), channel_ids=_ids(channel_ids))
-    frame = _fetch(session, stmt)
-    if grain == "day":  # merge a day's sell-through with the same day's order lines (see history_statement)
-        frame = frame.group_by("product_id", "location_id", "channel_id", "ds").agg(
-            pl.col("y").sum(), pl.col("stockout").any(), pl.col("promo").any())
+    frame = _fetch(session, stmt, day_rows=grain == "day")
+    if grain == "day":
+        frame = _merge_sources(frame)
     frame = frame.sort("product_id", "location_id", "channel_id", "ds")
     if frame.height == 0:
         return pl.DataFrame(schema=HISTORY_SCHEMA)
@@ -178,13 +178,26 @@ _RAW_SCHEMA = {"product_id": pl.Int64, "location_id": pl.Int64, "channel_id": pl
                "y": pl.Float64, "stockout": pl.Int64, "promo": pl.Int64}
 
 
-def _fetch(session: Session, stmt: Any) -> pl.DataFrame:
+def _merge_sources(frame: pl.DataFrame) -> pl.DataFrame:
+    """Add order-line days to the sell-through row of the same key; only colliding keys are grouped."""
+    keys = ["product_id", "location_id", "channel_id", "ds"]
+    from_orders = frame.filter(pl.col("from_orders") > 0)
+    frame = frame.drop("from_orders")
+    if from_orders.height == 0:
+        return frame
+    colliding = frame.join(from_orders.select(keys), on=keys, how="semi")
+    merged = colliding.group_by(keys).agg(pl.col("y").sum(), pl.col("stockout").any(), pl.col("promo").any())
+    return pl.concat([frame.join(from_orders.select(keys), on=keys, how="anti"), merged.select(frame.columns)])
+
+
+def _fetch(session: Session, stmt: Any, *, day_rows: bool = False) -> pl.DataFrame:
     """Run the aggregation and hand its rows to polars without a Python object per value.
 
     Millions of rows (the large demo has 7.4 million sell-through days) through ORM rows and Decimal
     conversion take about a minute; PostgreSQL streams them as CSV through COPY and SQLite's cursor
     yields plain tuples, both into polars directly.
     """
+    schema = {**_RAW_SCHEMA, **({"from_orders": pl.Int64} if day_rows else {})}
     connection = session.connection()
     compiled = stmt.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
     raw = connection.connection.dbapi_connection
@@ -200,16 +213,15 @@ def _fetch(session: Session, stmt: Any) -> pl.DataFrame:
             for block in copy:
                 buffer += block
         if not buffer:
-            frame = pl.DataFrame(schema=_RAW_SCHEMA)
+            frame = pl.DataFrame(schema=schema)
         else:
-            frame = pl.read_csv(bytes(buffer), has_header=False, new_columns=list(_RAW_SCHEMA),
-                                schema_overrides=_RAW_SCHEMA)
+            frame = pl.read_csv(bytes(buffer), has_header=False, new_columns=list(schema), schema_overrides=schema)
     else:
         positional = [compiled.params[name] for name in compiled.positiontup or []]
         cursor = raw.cursor()
         try:
             cursor.execute(str(compiled), [_sqlite_value(v) for v in positional])
-            frame = pl.DataFrame(cursor.fetchall(), schema=_RAW_SCHEMA, orient="row")
+            frame = pl.DataFrame(cursor.fetchall(), schema=schema, orient="row")
         finally:
             cursor.close()
     return frame.with_columns(pl.col("ds").str.to_date("%Y-%m-%d"), pl.col("stockout") > 0, pl.col("promo") > 0)
