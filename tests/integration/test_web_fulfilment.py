@@ -255,3 +255,26 @@ def test_late_order_in_the_exceptions_queue_is_reallocated_from_its_button(clien
                                                                    "next": "https://evil.example"},
                             follow_redirects=False)
     assert elsewhere.headers["location"] == f"/orders/{late.id}"
+
+
+def test_a_pick_is_cancelled_and_a_shipment_of_another_order_is_not_found(client: TestClient, session,
+                                                                          settings) -> None:
+    channel, customer, store, dc, product, order = _network(session)
+    second = factories.sales_order(session, channel, customer, store, [(product, 4)])
+    session.flush()
+    sign_in(client, settings, factories.user(session, "warehouse"))
+    url = f"/orders/{order.id}"
+    token = csrf(client, url)
+    client.post(f"{url}/shipments", data={"csrf_token": token, "location_code": dc.code, "quantity-1": "15"})
+    detail = client.get(url).text
+    sid = re.search(r'<tr data-shipment="(\d+)" data-status="picking">', detail).group(1)
+    assert 'data-testid="ship-form-' not in detail  # all 15 are in the pick: nothing left to pick
+    # The shipment belongs to the first order: reached through the second it does not exist.
+    assert client.post(f"/orders/{second.id}/shipments/{sid}/cancel", data={"csrf_token": token}).status_code == 404
+    assert client.post(f"{url}/shipments/{sid}/teleport", data={"csrf_token": token}).status_code == 404
+    assert client.post(f"{url}/shipments/{sid}/cancel", data={"csrf_token": token},
+                       follow_redirects=False).status_code == 303
+    detail = client.get(url).text
+    assert f'<tr data-shipment="{sid}" data-status="cancelled">' in detail
+    assert re.search(r'name="quantity-1"[^>]*value="15.00"', detail)  # back on offer, still reserved
+    assert _balance(client, product.sku, dc.code)["reserved"] == "19.00"  # 15 + 4 of the second order

@@ -37,17 +37,17 @@ class PickSite:
 
 
 def pick_sites(session: Session, actor: Actor, order_id: int) -> list[PickSite]:
-    """Locations holding allocations of the order, each with its lines' pickable quantities."""
+    """Locations holding allocations of the order not yet in an open pick, each with those lines."""
     order = get_order(session, actor, order_id)
     in_pick = _quantities_in_open_shipments(session, order.id)
     sites: dict[int, PickSite] = {}
     for line in sorted(order.lines, key=lambda ln: ln.line_no):
         for allocation in line.allocations:
-            if allocation.quantity <= 0:
+            pickable = allocation.quantity - in_pick.get((line.id, allocation.location_id), ZERO)
+            if pickable <= 0:
                 continue
             site = sites.setdefault(allocation.location_id, PickSite(allocation.location_id))
-            pickable = allocation.quantity - in_pick.get((line.id, allocation.location_id), ZERO)
-            site.lines.append(PickableLine(line.line_no, line.product_id, allocation.quantity, max(pickable, ZERO)))
+            site.lines.append(PickableLine(line.line_no, line.product_id, allocation.quantity, pickable))
     return [sites[k] for k in sorted(sites)]
 
 
