@@ -1,6 +1,7 @@
 """The production page in headless Chromium, in English and Chinese: work orders, the capacity load with the
 overloaded week, the schedule as a Gantt chart with the late order, the BOM tree with exact requirements,
-and a rush order made from the page jumping to the front. The module seeds its own server."""
+a release and a refused output report (components short), and a rush order made from the page jumping to
+the front. The module seeds its own server."""
 
 from __future__ import annotations
 
@@ -123,6 +124,16 @@ def test_production_page_in_english_then_a_rush_order(tab: Page) -> None:
     expect(tab.get_by_test_id("required-JAR-1")).to_have_text("102.00")
     expect(tab.get_by_test_id("required-GLASS-2")).to_have_text("30.60")
     expect(tab.get_by_test_id("required-FRUIT-1")).to_have_text("55.00")
+
+    # Released, then output reported with no jars or fruit in stock: refused, naming both, nothing moves.
+    tab.get_by_test_id("release-WO-A").click()
+    expect(orders.locator("tr[data-code='WO-A'] td[data-status]")).to_have_attribute("data-status", "released")
+    report = tab.get_by_test_id("report-WO-A")
+    report.get_by_role("textbox").fill("2")
+    report.get_by_role("button").click()
+    expect(tab.get_by_test_id("form-error")).to_contain_text("JAR")
+    expect(tab.get_by_test_id("form-error")).to_contain_text("FRUIT")
+    expect(orders.locator("tr[data-code='WO-A'] td[data-status]")).to_have_attribute("data-status", "released")
 
     tab.get_by_test_id("rush-WO-C").click()
     expect(tab).to_have_url(re.compile(r"/production\?resource=FILL$"))

@@ -5,19 +5,22 @@ Every read and write goes through the production services."""
 from __future__ import annotations
 
 import json
-from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from qudao.api.deps import SessionDep
+from qudao.common.actor import Actor
 from qudao.common.listing import ListParams
 from qudao.errors import NotFound, QudaoError
 from qudao.production import schedule as production_schedule
 from qudao.production import service, work_orders
 from qudao.production.models import WorkOrderStatus
+from qudao.production.schemas import ReportIn
 from qudao.web.common import PageActor, PageRoute, reject_nul, render
 from qudao.web.masterdata import PostedForm
 
@@ -56,6 +59,41 @@ def _quantity(text: str | None) -> Decimal:
     return value if value.is_finite() and 0 < value < Decimal("1e9") else Decimal(1)
 
 
+def _page(request: Request, session: Session, actor: Actor, *, resource: str | None = None,
+          sku: str | None = None, quantity: str | None = None, status: str | None = None,
+          error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    resources = service.list_resources(session, actor, ListParams(page_size=500, sort="code"))[0]
+    status = status if status in WorkOrderStatus.__members__ else None
+    orders, total = work_orders.list_work_orders(session, actor, ListParams(page_size=ORDERS_SHOWN), status=status)
+    load = production_schedule.capacity_load(session, actor, weeks=WEEKS)
+    chosen = resource or (resources[0].code if resources else None)
+    plan = None
+    if chosen:
+        try:
+            plan = production_schedule.schedule_for(session, actor, chosen)
+        except QudaoError as exc:
+            if exc.status in (401, 403):
+                raise
+            error = error or exc.detail
+    parents = sorted({line.parent_sku for line in service.list_bom_lines(session, actor,
+                                                                         ListParams(page_size=500))[0]})
+    bom_sku = sku or (parents[0] if parents else None)
+    qty = _quantity(quantity)
+    explosion = None
+    if bom_sku:
+        try:
+            explosion = production_schedule.explode_bom(session, actor, bom_sku, qty)[0]
+        except QudaoError as exc:
+            if exc.status in (401, 403):
+                raise
+            error = error or exc.detail
+    return render(request, "production/page.html", actor, status_code=status_code, resources=resources,
+                  orders=orders, total=total, status=status or "", statuses=list(WorkOrderStatus), load=load,
+                  load_json=json.dumps(_load_chart(load)), chosen=chosen or "", plan=plan,
+                  gantt_json=json.dumps(_gantt(plan)) if plan is not None else "null", parents=parents,
+                  bom_sku=bom_sku or "", quantity=qty, explosion=explosion, error=error)
+
+
 def router() -> APIRouter:
     pages = APIRouter(route_class=PageRoute, include_in_schema=False, dependencies=[Depends(reject_nul)])
 
@@ -63,38 +101,24 @@ def router() -> APIRouter:
     def production_page(request: Request, session: SessionDep, actor: PageActor, resource: Code = None,
                         sku: Code = None, quantity: Annotated[str | None, Query(max_length=20)] = None,
                         status: Annotated[str | None, Query(max_length=20)] = None) -> HTMLResponse:
-        resources = service.list_resources(session, actor, ListParams(page_size=500, sort="code"))[0]
-        status = status if status in WorkOrderStatus.__members__ else None
-        orders, total = work_orders.list_work_orders(session, actor, ListParams(page_size=ORDERS_SHOWN),
-                                                     status=status)
-        load = production_schedule.capacity_load(session, actor, weeks=WEEKS)
-        chosen = resource or (resources[0].code if resources else None)
-        plan = error = None
-        if chosen:
-            try:
-                plan = production_schedule.schedule_for(session, actor, chosen)
-            except QudaoError as exc:
-                if exc.status in (401, 403):
-                    raise
-                error = exc.detail
-        parents = sorted({line.parent_sku for line in service.list_bom_lines(
-            session, actor, ListParams(page_size=500))[0]})
-        bom_sku = sku or (parents[0] if parents else None)
-        qty = _quantity(quantity)
-        explosion = None
-        if bom_sku:
-            try:
-                explosion = production_schedule.explode_bom(session, actor, bom_sku, qty)[0]
-            except QudaoError as exc:
-                if exc.status in (401, 403):
-                    raise
-                error = exc.detail
-        return render(request, "production/page.html", actor, resources=resources, orders=orders, total=total,
-                      status=status or "", statuses=list(WorkOrderStatus), load=load,
-                      load_json=json.dumps(_load_chart(load)), chosen=chosen or "", plan=plan,
-                      gantt_json=json.dumps(_gantt(plan)) if plan is not None else "null", parents=parents,
-                      bom_sku=bom_sku or "", quantity=qty, explosion=explosion, error=error,
-                      today=date.today())
+        return _page(request, session, actor, resource=resource, sku=sku, quantity=quantity, status=status)
+
+    @pages.post("/production/work-orders/{code}/report")
+    def work_order_report(request: Request, session: SessionDep, actor: PageActor, code: str,
+                          form: PostedForm) -> Response:
+        """Report output from the page; a refusal (short components) shows the page again with the reason."""
+        try:
+            data = ReportIn(quantity=str(form.get("quantity") or "").strip() or "0",
+                            close=form.get("close") in ("on", "true", "1"))
+            work_orders.report_production(session, actor, code, data)
+        except (ValidationError, QudaoError) as exc:
+            if isinstance(exc, QudaoError) and exc.status in (401, 403):
+                raise
+            session.rollback()  # nothing of a refused report is kept
+            message = exc.detail if isinstance(exc, QudaoError) else "quantity: must be a number greater than 0"
+            return _page(request, session, actor, error=message, status_code=409 if isinstance(exc, QudaoError)
+                         and exc.status == 409 else 422)
+        return RedirectResponse("/production", status_code=303)
 
     @pages.post("/production/work-orders/{code}/{step}")
     def work_order_step(request: Request, session: SessionDep, actor: PageActor, code: str, step: str,
