@@ -95,7 +95,7 @@ def test_hand_worked_scorecard_through_the_api(client, session, settings) -> Non
                       "last_days": 9.0}]  # the latest order sent (SC-PO1)
 
 
-def test_weights_change_the_score_and_must_sum_to_one(client, session, settings) -> None:
+def test_weights_change_the_score_and_inspections_stay_within_receipts(client, session, settings) -> None:
     hand_worked_case(session)
     h = factories.headers(settings, factories.user(session, "planner"))
     assert client.get("/api/v1/supplier-scorecards/weights", headers=h).json()["otif"] == 0.35
@@ -112,16 +112,7 @@ def test_weights_change_the_score_and_must_sum_to_one(client, session, settings)
     viewer = factories.headers(settings, factories.user(session, "viewer"))
     assert client.put("/api/v1/supplier-scorecards/weights", headers=viewer, json=good.json()).status_code == 403
 
-
-def test_lead_time_stats_for_planning_as_a_frame(session) -> None:
-    hand_worked_case(session)
-    frame = service.lead_time_stats(session, SYSTEM, skus=["SC-RICE"])
-    assert frame.select("supplier_code", "sku", "mean_days", "std_days", "n", "last_days").rows() == [
-        ("SC-SUP", "SC-RICE", 12.0, 3.0, 3, 9.0)]
-
-
-def test_inspection_cannot_reject_more_than_was_received(client, session, settings) -> None:
-    hand_worked_case(session)
+    # Inspections cannot go beyond what was received.
     h = factories.headers(settings, factories.user(session, "warehouse"))
     # SC-PO1 received 100, of which 100 are already inspected.
     more = client.post("/api/v1/receipt-inspections", headers=h, json={
@@ -132,3 +123,10 @@ def test_inspection_cannot_reject_more_than_was_received(client, session, settin
     assert wrong_line.status_code == 422 and wrong_line.json()["errors"][0]["field"] == "line_no"
     listed = client.get("/api/v1/receipt-inspections", params={"order": "SC-PO1"}, headers=h).json()
     assert [(i["sku"], D(i["rejected_quantity"])) for i in listed["items"]] == [("SC-RICE", D(4))]
+
+
+def test_lead_time_stats_for_planning_as_a_frame(session) -> None:
+    hand_worked_case(session)
+    frame = service.lead_time_stats(session, SYSTEM, skus=["SC-RICE"])
+    assert frame.select("supplier_code", "sku", "mean_days", "std_days", "n", "last_days").rows() == [
+        ("SC-SUP", "SC-RICE", 12.0, 3.0, 3, 9.0)]

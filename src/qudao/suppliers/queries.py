@@ -55,20 +55,31 @@ def receipt_frame(session: Session, *, since: datetime, until: datetime,
              .outerjoin(LineConfirmation, LineConfirmation.po_line_id == PurchaseOrderLine.id)
              .outerjoin(rejected, rejected.c.po_line_id == PurchaseOrderLine.id)
              .group_by(PurchaseOrderLine.order_id, PurchaseOrderLine.product_id).subquery())
-    receipt = and_(StockMovement.reference == PurchaseOrder.code, StockMovement.product_id == lines.c.product_id,
-                   StockMovement.location_id == PurchaseOrder.location_id,
-                   StockMovement.movement_type == MovementType.receipt, StockMovement.at <= until)
+    # Receipts of the orders in the window, found by order code (the reference index): joining the ledger
+    # on item and location instead would scan every movement of the item at the location for each line.
+    sent_in_window = select(PurchaseOrder.code).where(PurchaseOrder.confirmed_at >= since,
+                                                      PurchaseOrder.confirmed_at <= until)
+    # (Grouped, so SQLite materialises it rather than folding it back into the join.)
+    receipts = (select(StockMovement.reference, StockMovement.product_id, StockMovement.location_id,
+                       StockMovement.at, func.sum(StockMovement.quantity).label("quantity"))
+                .where(StockMovement.reference.in_(sent_in_window),
+                       StockMovement.movement_type == MovementType.receipt, StockMovement.at <= until)
+                .group_by(StockMovement.reference, StockMovement.product_id, StockMovement.location_id,
+                          StockMovement.at)
+                .subquery())
+    receipt = and_(receipts.c.reference == PurchaseOrder.code, receipts.c.product_id == lines.c.product_id,
+                   receipts.c.location_id == PurchaseOrder.location_id)
     stmt = (select(PurchaseOrder.supplier_id, Partner.code, lines.c.order_id, lines.c.product_id, Product.sku,
                    cast(lines.c.ordered, Float), cast(lines.c.unit_cost, Float), cast(None, Float),
                    PurchaseOrder.confirmed_at, func.coalesce(lines.c.promised, PurchaseOrder.expected_date),
                    confirmed.c.at, PurchaseOrder.status.in_(CLOSED), cast(lines.c.rejected, Float),
-                   StockMovement.at, cast(StockMovement.quantity, Float))
+                   receipts.c.at, cast(receipts.c.quantity, Float))
             .select_from(lines)
             .join(PurchaseOrder, PurchaseOrder.id == lines.c.order_id)
             .join(Partner, Partner.id == PurchaseOrder.supplier_id)
             .join(Product, Product.id == lines.c.product_id)
             .outerjoin(confirmed, confirmed.c.order_id == PurchaseOrder.id)
-            .outerjoin(StockMovement, receipt)
+            .outerjoin(receipts, receipt)
             .where(PurchaseOrder.confirmed_at.is_not(None), PurchaseOrder.confirmed_at >= since,
                    PurchaseOrder.confirmed_at <= until, PurchaseOrder.status != OrderStatus.cancelled))
     if supplier_ids is not None:
