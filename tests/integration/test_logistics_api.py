@@ -145,6 +145,9 @@ def test_webhook_signature_good_bad_and_replayed(client: TestClient, session: Se
     assert client.post(url, content=tampered, headers=good).status_code == 401
     assert client.post(url, content=body, headers={"Content-Type": "application/json"}).status_code == 401
     assert client.post(f"{API}/carrier-webhooks/LG-ZTO", content=body, headers=good).status_code == 401
+    garbage = b"not json"
+    signed_garbage = {"X-Qudao-Signature": secrets.signature(secret, garbage)}
+    assert client.post(url, content=garbage, headers=signed_garbage).status_code == 422
     wrong_number = json.dumps({"events": [{"tracking_number": "SF999", "status": "in_transit",
                                            "occurred_at": "2026-03-02T10:00:00+08:00"}]}).encode()
     signed = {"X-Qudao-Signature": secrets.signature(secret, wrong_number)}
@@ -211,6 +214,14 @@ def test_freight_from_a_transfer_and_cost_and_co2e_per_channel(client: TestClien
     assert moved.status_code == 201, moved.text
     # 12.5 kg: 10 + 1.20 x 12.5 = 25.00, fuel 1.25 -> 26.25
     assert (D(moved.json()["weight_kg"]), D(moved.json()["freight_cost"])) == (D("12.5"), D("26.25"))
+    events = f"{API}/freight/shipments/{moved.json()['id']}/tracking-events"
+    client.post(events, headers=h, json={"status": "in_transit", "occurred_at": "2026-03-02T10:00:00+00:00",
+                                         "eta": "2026-03-09"})
+    done = client.post(events, headers=h, json={"status": "delivered", "occurred_at": "2026-03-03T10:00:00+00:00",
+                                                "signed_by": "Store 9"})
+    assert done.json()["applied"] == 1  # a transfer has no order to confirm: the freight record says it
+    shown = client.get(f"{API}/freight/shipments/{moved.json()['id']}", headers=h).json()
+    assert (shown["status"], shown["eta"], shown["pod_signed_by"]) == ("delivered", "2026-03-09", "Store 9")
     rows = {r["channel_code"]: r for r in client.get(f"{API}/freight/by-channel", headers=h).json()}
     channel = rows[world.channel.code]
     # a: 15.75 for 8 units; b: 6 kg to Guangdong by EXP: 4 x 6 = 24 < 30 -> 30 + 3.00 = 33.00 for 12 units

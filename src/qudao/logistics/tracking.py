@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -177,15 +177,16 @@ def _ingest(session: Session, actor: Actor, items: list[tuple[FreightShipment, A
         by_id[freight.id] = freight
     applied = 0
     now = utcnow()
+    rows: list[dict[str, Any]] = []
     for freight_id, events in per_freight.items():
         freight = by_id[freight_id]
         before = freight.status
         for event in sorted(events, key=lambda e: e.occurred_at):
             moved = applies(freight.status, freight.last_event_at, event.status, event.occurred_at)
-            session.add(TrackingEvent(freight_shipment_id=freight.id, carrier_id=freight.carrier_id,
-                                      carrier_event_id=event.event_id, status=event.status,
-                                      occurred_at=event.occurred_at, received_at=now, place=event.place,
-                                      message=event.message, source=source, applied=moved, signed_by=event.signed_by))
+            rows.append(dict(freight_shipment_id=freight.id, carrier_id=freight.carrier_id,
+                             carrier_event_id=event.event_id, status=event.status, occurred_at=event.occurred_at,
+                             received_at=now, place=event.place, message=event.message, source=source,
+                             applied=moved, signed_by=event.signed_by))
             if moved:
                 applied += 1
                 freight.status = event.status
@@ -199,6 +200,8 @@ def _ingest(session: Session, actor: Actor, items: list[tuple[FreightShipment, A
         if freight.status != before:
             _follow_up(session, actor, freight, before)
     try:
+        if rows:  # every event kept, in one bulk statement
+            session.execute(insert(TrackingEvent), rows)
         session.flush()
     except IntegrityError:
         # The same carrier event id arrived twice at once (a retried webhook): the later call is refused
