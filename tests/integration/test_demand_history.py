@@ -137,3 +137,5 @@ def test_refusals(session, net) -> None:  # type: ignore[no-untyped-def]
     load_history(session, warehouse_user, product_ids=[net.tea.id])  # every staff role reads demand
     viewer = factories.actor(factories.user(session, role="viewer"))
     assert load_history(session, viewer, product_ids=[-1]).height == 0
+    assert load_history(session, viewer, product_ids=[], grain="week").height == 0  # an empty selection
+    assert load_history(session, viewer, location_ids=[], channel_ids=[]).height == 0
