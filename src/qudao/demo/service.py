@@ -32,6 +32,7 @@ from qudao.demand.models import RetailEvent, SellThrough
 from qudao.demo.generator import SCALES, DemoDataSet, generate
 from qudao.errors import Conflict, invalid
 from qudao.locations.models import Location
+from qudao.logistics.demo import seed_demo_logistics
 from qudao.partners.models import Partner, PartnerRoleAssignment
 from qudao.production.demo import seed_demo_production
 
@@ -107,11 +108,12 @@ def load_demo_data(session: Session, actor: Actor, data: DemoDataSet,
         row["channel_id"] = channel_ids[code] if code else None
     _bulk(session, RetailEvent, event_rows)
     production = seed_demo_production(session, actor)  # lines, routings, BOMs, a few work orders
+    logistics = seed_demo_logistics(session, actor)  # carrier services, rate cards, delivery vans
     report("users", 6, steps)
     users = _create_demo_users(session, actor)
     report("sell-through history", 7, steps)
     facts = _write_sell_through(session, data.sell_through, product_ids, location_ids, channel_ids, partner_ids)
-    counts = {**data.counts(), "sell_through": facts, "users": users, **production}
+    counts = {**data.counts(), "sell_through": facts, "users": users, **production, **logistics}
     # One summary audit row for the whole load rather than one per record: the set is generated, not
     # entered, and is fully reproducible from (scale, seed, end); a million audit rows would double the
     # load time and bury the trail. Later changes to any demo record are audited row by row as usual.
