@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets as random_secrets
 from datetime import date
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -147,7 +148,11 @@ def webhook_secret(session: Session, carrier_code: str, server_key: str) -> tupl
     row = session.scalar(select(CarrierWebhookSecret).where(CarrierWebhookSecret.carrier_id == carrier.id))
     if row is None:
         return None
-    return carrier, secrets.decrypt(server_key, row.ciphertext, carrier.code)
+    try:
+        return carrier, secrets.decrypt(server_key, row.ciphertext, carrier.code)
+    except (InvalidTag, ValueError):
+        # Sealed under another server key (the key was rotated): the carrier needs a new secret.
+        return None
 
 
 # ---- rating ------------------------------------------------------------------------------------------

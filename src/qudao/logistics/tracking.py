@@ -3,8 +3,10 @@
 Every event is stored (nothing received is lost), once: a carrier's event id seen before is a duplicate
 and ignored. Events are applied to the freight status in time order: pending -> picked_up -> in_transit ->
 out_for_delivery -> delivered, forward jumps allowed (carriers skip scans), ``exception`` at any point.
-An event never moves the status backwards: an older event arriving late, or a step behind the current
-one, is stored with ``applied = false``. Delivered is final. Applied events drive the order: pickup ships
+An event never moves the status backwards: a step behind (or equal to) the current one, arriving late
+or not, is stored with ``applied = false``; a late event that is still a step forward counts (scanners'
+clocks differ). An exception, and recovery from one, count only when newer than the last applied event.
+Delivered is final. Applied events drive the order: pickup ships
 the packed fulfilment record, delivery confirms it (with who signed), an exception raises an alert.
 """
 
