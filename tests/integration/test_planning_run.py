@@ -143,6 +143,26 @@ def test_pegging_sums(session: Session, session_factory) -> None:
     assert {s.demand_kind for s in served} == {"proposal"} and sum(s.quantity for s in served) == D(30)
 
 
+def test_pegs_computed_on_request_equal_the_stored_ones(session: Session, session_factory) -> None:
+    seed(session)
+    stored = run(session, session_factory, peg=True)
+    asked = run(session, session_factory, peg=False)
+    assert (stored.summary["pegging"], asked.summary["pegging"]) == ("stored", "on request")
+
+    def by_key(run_id: int) -> dict:
+        rows, _ = queries.list_proposals(session, SYSTEM, run_id=run_id, page_size=500)
+        return {(p.kind, p.to_location_code, p.due_date): p.id for p in rows}
+
+    a, b = by_key(stored.id), by_key(asked.id)
+    assert a.keys() == b.keys()
+    ref = {pid: key for key, pid in a.items()} | {pid: key for key, pid in b.items()}
+    for key in a:
+        def pegs(pid: int) -> list:
+            return [(g.demand_kind, ref.get(int(g.demand_ref)) if g.demand_kind == "proposal" else g.demand_ref,
+                     g.demand_date, g.quantity) for g in queries.pegs_of(session, SYSTEM, pid)]
+        assert pegs(a[key]) == pegs(b[key]), key
+
+
 def test_approval_creates_exactly_the_orders(session: Session, session_factory) -> None:
     seed(session)
     done = run(session, session_factory)

@@ -25,7 +25,8 @@ def run(
     start: str | None = typer.Option(None, help="First day of bucket 0, YYYY-MM-DD (default: today)"),
     history_days: int = typer.Option(91, help="Demand history window for the average demand"),
     service_level: float | None = typer.Option(None, help="Default cycle service level in (0, 1)"),
-    peg: bool = typer.Option(True, help="Peg proposals to the demands they serve"),
+    peg: bool | None = typer.Option(None, help="Store pegging rows (default: when at most 250,000 proposals; "
+                                    "otherwise pegs are computed when asked for)"),
 ) -> None:
     """Plan every SKU x location: proposals, pegging, exceptions and projected inventory."""
     try:

@@ -23,6 +23,9 @@ from qudao.planning.inputs import KEY, Calendar
 from qudao.planning.network import Network, policies
 from qudao.planning.production_link import ProductionInputs
 
+# Above this many proposals, pegging rows (about three per proposal) are computed when asked for instead of
+# stored: writing ten million rows would cost more than the whole plan (see bench/planning.py --from-db).
+PEG_STORE_LIMIT = 250_000
 KIND_NAMES = {"buy": "purchase", "make": "production", "transfer": "transfer"}
 
 
@@ -64,7 +67,7 @@ def _vector(net: Network, frame: pl.DataFrame, value: str) -> np.ndarray:
 
 
 def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_level: float | None = None,
-            peg: bool = True, excess_buckets: int | None = None, first_id: int = 1,
+            peg: bool | None = None, excess_buckets: int | None = None, first_id: int = 1,
             prod: ProductionInputs | None = None, priority: pl.DataFrame | None = None,
             allocation_policy: str = "proportional", min_service: float = 0.0,
             progress: Callable[[str, float], None] = lambda step, done: None) -> Result:
@@ -131,7 +134,8 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
     proposals = _proposals(net, orders_all, cal, first_id)
     progress("peg", 0.55)
     pegs = pl.DataFrame()
-    if peg and proposals.height:
+    store = peg if peg is not None else proposals.height <= PEG_STORE_LIMIT
+    if store and proposals.height:
         ids = proposals.select("order_id", pl.col("id").alias("proposal_id"))
         extra = [extra_orders.filter(pl.col("kind") == "transfer").select(
             pl.col("source_idx").alias("idx"), pl.col("release_bucket").alias("bucket"),
@@ -160,7 +164,7 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
         "proposals": proposals.height,
         "by_kind": {k: int(v) for k, v in proposals.group_by("kind").len().iter_rows()} if proposals.height else {},
         "past_due": int((proposals["past_due"]).sum()) if proposals.height else 0,
-        "pegs": pegs.height, "vmi_locations": vmi_rows.height,
+        "pegs": pegs.height, "pegging": "stored" if store else "on request", "vmi_locations": vmi_rows.height,
         "exceptions": {k: int(v) for k, v in exceptions.group_by("kind").len().iter_rows()}
         if exceptions.height else {},
         "demand": "average of demand history per bucket + open backorders (no consensus forecast yet)",

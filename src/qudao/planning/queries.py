@@ -32,6 +32,7 @@ from qudao.planning.models import (
     RunStatus,
     run_proposals,
 )
+from qudao.planning.pegging import peg_on_request
 from qudao.planning.schemas import AllocationOut, ExceptionOut, PegOut, ProjectionOut, ProposalOut
 
 RUN_SORTS = {"id": PlanningRun.id, "created_at": PlanningRun.created_at, "status": PlanningRun.status}
@@ -174,8 +175,12 @@ def list_allocations(session: Session, actor: Actor, *, run_id: int | None = Non
 def pegs_of(session: Session, actor: Actor, proposal_id: int) -> list[PegOut]:
     """The demands a proposal serves (sales order lines, forecast buckets, downstream proposals)."""
     authorize(actor, "planning:read")
-    if session.get(PlanningProposal, proposal_id) is None:
+    proposal = session.get(PlanningProposal, proposal_id)
+    if proposal is None:
         raise NotFound(detail=f"planning proposal {proposal_id} not found")
+    run = session.get(PlanningRun, proposal.run_id)
+    if run is not None and run.summary.get("pegging") == "on request":
+        return [PegOut(**r) for r in peg_on_request(session, run, proposal)]
     g = PlanningPeg
     rows = session.scalars(select(g).where(g.proposal_id == proposal_id).order_by(g.demand_date, g.id))
     return [PegOut(proposal_id=r.proposal_id, demand_kind=r.demand_kind, demand_ref=r.demand_ref,

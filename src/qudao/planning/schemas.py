@@ -21,7 +21,9 @@ class RunCreate(BaseModel):
     history_days: int = Field(default=91, ge=7, le=1096, description="Demand history window for the average")
     default_service_level: float | None = Field(
         default=None, gt=0, lt=1, description="Cycle service level for SKU-locations without a safety stock")
-    peg: bool = Field(default=True, description="Peg every proposal to the demands it serves")
+    peg: bool | None = Field(default=None, description=(
+        "Store the pegging of every proposal: true always, false never (pegs are then computed when asked "
+        "for), default: when the run has at most 250,000 proposals"))
     excess_buckets: int | None = Field(default=None, ge=1, le=400)
     allocation_policy: Literal["proportional", "priority", "max_margin"] = Field(
         default="proportional", description="How scarce supply is shared among the locations asking for it")
