@@ -28,6 +28,7 @@ from qudao.purchasing import service as purchasing
 from qudao.purchasing.schemas import PurchaseOrderCreate
 from qudao.suppliers import service, sourcing
 from qudao.suppliers.schemas import RefreshIn, SourcingCreate
+from qudao.web.common import STATIC_DIR
 from tests import factories
 from tests.factories import PASSWORD
 from tests.integration.test_supplier_scorecards import hand_worked_case
@@ -55,6 +56,8 @@ def _seed(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not (STATIC_DIR / "vendor" / "echarts.min.js").is_file():
+        pytest.fail("the front-end packages are missing: run `make assets` first")
     state: Path = tmp_path_factory.mktemp("e2e-suppliers")
     url = f"sqlite:///{state / 'suppliers.db'}"
     migrate.upgrade(url)
