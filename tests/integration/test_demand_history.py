@@ -139,3 +139,20 @@ def test_refusals(session, net) -> None:  # type: ignore[no-untyped-def]
     assert load_history(session, viewer, product_ids=[-1]).height == 0
     assert load_history(session, viewer, product_ids=[], grain="week").height == 0  # an empty selection
     assert load_history(session, viewer, location_ids=[], channel_ids=[]).height == 0
+
+
+def test_hierarchy_history_sums_every_node(session, net) -> None:  # type: ignore[no-untyped-def]
+    from qudao.demand.queries import hierarchy_history
+
+    history, tree = hierarchy_history(session, SYSTEM, grain="week", product_ids=[net.tea.id])
+    by_node = {(r.unique_id, r.ds.date()): r.y for r in history.itertuples()}
+    assert by_node[("all", MON)] == 31.0  # DC 8 + warehouse 12 + other warehouse 11
+    assert by_node[("all", date(2026, 3, 9))] == 8.0  # the store's backorder 6 + warehouse 2
+    channel_node = f"all/{net.channel.code}"
+    assert by_node[(channel_node, MON)] == 31.0
+    leaf = f"all/-/{net.tea.sku}/{net.channel.code}/{net.warehouse.code}"
+    assert by_node[(leaf, date(2026, 3, 30))] == 9.0
+    assert len(tree.bottom_ids) == 4  # the SKU in one channel at four locations
+    assert set(tree.tags) == {"total", "total/category", "total/channel", "total/category/channel",
+                              "total/category/sku", "total/category/sku/channel",
+                              "total/category/sku/channel/location"}
