@@ -262,9 +262,13 @@ def report_production(session: Session, actor: Actor, code: str, data: ReportIn)
     nothing is written and the error names every short component."""
     if not (can(actor, WRITE) or can(actor, REPORT)):
         raise Forbidden(detail=f"role {actor.role} may not report production")
-    order = session.scalar(select(WorkOrder).where(WorkOrder.code == code))
-    if order is None:
+    # Locked first (its row alone, before the joined load): two reports on one order must add up, not
+    # overwrite each other's completed quantity.
+    locked = session.scalar(select(WorkOrder.id).where(WorkOrder.code == code).with_for_update())
+    if locked is None:
         raise NotFound(detail=f"work order {code} not found")
+    order = session.get(WorkOrder, locked, populate_existing=True)
+    assert order is not None
     if order.status not in (WorkOrderStatus.released, WorkOrderStatus.in_progress):
         raise Conflict(detail=f"work order {code} is {order.status}; production is reported on a released "
                        "or in-progress order")
