@@ -166,7 +166,13 @@ def test_exception_and_late_shipments_raise_order_exceptions(client: TestClient,
                       tracking_number="ZT-LATE", promised_date=yesterday)
     broken = lw.freight(session, world, world.south_customer, world.south_store, service_code="LG-STD",
                         tracking_number="ZT-BROKEN")
+    moving_late = lw.freight(session, world, world.east_customer, world.east_store, service_code="LG-EXP",
+                             tracking_number="SF-LATE", promised_date=yesterday)
     h = _staff(session, settings)
+    # News of an overdue shipment flags it at once, without waiting for the daily check.
+    client.post(f"{API}/freight/shipments/{moving_late.id}/tracking-events", headers=h,
+                json={"status": "in_transit", "occurred_at": "2026-03-02T10:00:00+00:00"})
+    assert client.get(f"{API}/freight/shipments/{moving_late.id}", headers=h).json()["late_flagged"] is True
     client.post(f"{API}/freight/shipments/{broken.id}/tracking-events", headers=h, json=[
         {"status": "in_transit", "occurred_at": "2026-03-02T10:00:00+00:00"},
         {"status": "exception", "occurred_at": "2026-03-02T12:00:00+00:00", "message": "box damaged"}])
@@ -175,6 +181,7 @@ def test_exception_and_late_shipments_raise_order_exceptions(client: TestClient,
     queue = client.get(f"{API}/orders/exceptions", headers=h).json()
     kinds = {(row["kind"], row["order_id"]) for row in queue}
     assert ("shipment_late", late.order_id) in kinds and ("shipment_exception", broken.order_id) in kinds
+    assert ("shipment_late", moving_late.order_id) in kinds
     # The carrier moves it again: the exception alert is cleared.
     client.post(f"{API}/freight/shipments/{broken.id}/tracking-events", headers=h,
                 json={"status": "in_transit", "occurred_at": "2026-03-02T15:00:00+00:00"})

@@ -196,6 +196,13 @@ def flag_late(session: Session, actor: Actor, *, today: date | None = None,
     many were newly flagged."""
     authorize(actor, "logistics:write")
     require_staff(actor, "run the late-shipment check")
+    return mark_late(session, actor, today=today, freight_ids=freight_ids)
+
+
+def mark_late(session: Session, actor: Actor, *, today: date | None = None,
+              freight_ids: list[int] | None = None) -> int:
+    """The late check itself, for callers that have already authorised (also run on every tracking update,
+    so an overdue shipment is flagged as soon as news of it arrives)."""
     today = today or utcnow().date()
     stmt = select(FreightShipment).where(
         FreightShipment.status.not_in(("delivered",)), FreightShipment.late_flagged.is_(False),

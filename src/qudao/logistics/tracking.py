@@ -201,6 +201,8 @@ def _ingest(session: Session, actor: Actor, items: list[tuple[FreightShipment, A
                     freight.pod_reference = getattr(event, "pod_reference", "")
         if freight.status != before:
             _follow_up(session, actor, freight, before)
+    if by_id:
+        service.mark_late(session, actor, freight_ids=list(by_id))
     try:
         if rows:  # every event kept, in one bulk statement
             session.execute(insert(TrackingEvent), rows)
