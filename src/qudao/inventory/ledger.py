@@ -38,6 +38,7 @@ from qudao.inventory.posting import (
     Key,
     as_utc,
     lock_balances,
+    lock_balances_checking_lots,
     movement_row,
     on_stock_available,
     positive_quantity,
@@ -143,17 +144,34 @@ def reserve_up_to(session: Session, actor: Actor, *, product_id: int, location_i
     return reserve_many(session, actor, [ReservationRequest(product_id, location_id, quantity, reference)])[0]
 
 
-def reserve_many(session: Session, actor: Actor, requests: Sequence[ReservationRequest]) -> list[Decimal]:
+def lock_available(session: Session, actor: Actor, keys: Sequence[Key]) -> dict[Key, Balance]:
+    """Lock the balance rows of ``keys`` (primary-key order, the one lock path) with lots past their expiry
+    swept first, for a caller that decides what to reserve from the exact locked quantities and then
+    passes the result to ``reserve_many(..., locked=...)`` in the same transaction. Keys without a balance
+    row are left out (nothing is there; no empty rows are created)."""
+    wanted = sorted(set(keys))
+    today = datetime.now(UTC).date()
+    balances, stale = lock_balances_checking_lots(session, wanted, lots_past=today, create_missing=False)
+    if stale and sweep_expired(session, actor, wanted, today):
+        balances = lock_balances_checking_lots(session, wanted, create_missing=False)[0]
+    return balances
+
+
+def reserve_many(session: Session, actor: Actor, requests: Sequence[ReservationRequest], *,
+                 locked: dict[Key, Balance] | None = None) -> list[Decimal]:
     """Batch ``reserve_up_to``: lock every needed balance row once (primary-key order), reserve each request
     in the given order against what is left, bulk-insert the ledger rows. Returns the reserved quantities
-    in request order. A negative quantity is ``Invalid`` (naming ``requests[i].quantity``); zero reserves 0."""
+    in request order. A negative quantity is ``Invalid`` (naming ``requests[i].quantity``); zero reserves 0.
+
+    ``locked``: balances this transaction already holds from ``lock_available`` (the single-order path locks
+    once, plans, then reserves); their locked quantities are used, so nothing is read or locked twice."""
     if not requests:
         return []
     # A zero quantity simply reserves nothing (a batch may carry lines that are already fully allocated).
     quantities = [ZERO if r.quantity == 0 else positive_quantity(f"requests[{i}].quantity", r.quantity)
                   for i, r in enumerate(requests)]
     keys = {(r.product_id, r.location_id) for r in requests}
-    balances = lock_fresh(session, actor, keys)
+    balances = locked if locked is not None and keys <= locked.keys() else lock_fresh(session, actor, keys)
     left = {k: max(b.available, ZERO) for k, b in balances.items()}
     at = utcnow()
     reserved: list[Decimal] = []
@@ -162,6 +180,7 @@ def reserve_many(session: Session, actor: Actor, requests: Sequence[ReservationR
         key = (request.product_id, request.location_id)
         take = min(quantity, left[key])
         left[key] -= take
+        balances[key].reserved += take  # the held values stay true if the caller reserves again
         reserved.append(take)
         if take > 0:
             rows.append(movement_row(actor, MovementType.reservation, key[0], key[1], take, request.reference, at,

@@ -147,14 +147,16 @@ def _lock_statement(postgres: bool, check_lots: bool) -> Any:
     return stmt
 
 
-def lock_balances_checking_lots(session: Session, keys: Iterable[Key], *,
-                                lots_past: date | None = None) -> tuple[dict[Key, Balance], bool]:
+def lock_balances_checking_lots(session: Session, keys: Iterable[Key], *, lots_past: date | None = None,
+                                create_missing: bool = True) -> tuple[dict[Key, Balance], bool]:
     """``lock_balances``; with ``lots_past`` the same statement also tells whether any of these balances
     holds stock of a lot whose expiry is before that date (not yet swept), so callers that must sweep
     first need no separate query in the usual case of nothing to sweep.
 
     The common case (every row exists) is one statement: the rows are locked first and created only when
     some are missing (then every row is locked again in primary-key order, still one consistent order).
+    Without ``create_missing`` only the existing rows are locked and returned (a reader planning where
+    stock is needs no empty rows for the places that have none).
     """
     wanted = sorted(set(keys))
     if not wanted:
@@ -164,7 +166,7 @@ def lock_balances_checking_lots(session: Session, keys: Iterable[Key], *,
     if lots_past is not None:
         params["lots_past"] = lots_past
     rows = session.execute(stmt, params).all()
-    if len(rows) < len(wanted):
+    if len(rows) < len(wanted) and create_missing:
         ensure_balances(session, wanted)
         rows = session.execute(stmt, params).all()
     balances = {(r.product_id, r.location_id): Balance(

@@ -3,6 +3,7 @@
 For other areas (orders, purchasing, logistics) — all take the caller's session and never commit:
 
 * ``reserve_up_to`` / ``reserve_many`` — claim available stock (never oversells; returns what was got).
+* ``lock_available`` — lock balances to plan from exact quantities, then ``reserve_many(..., locked=)``.
 * ``release`` — give a reservation back.
 * ``issue_reserved`` — ship reserved stock (FEFO lots, cost of goods) -> ``IssueResult``.
 * ``receive`` — receipts and returns (``movement_type="return"``); ``scrap``, ``adjust``, ``issue``.
@@ -38,6 +39,7 @@ from qudao.inventory.ledger import (
     change_on_order,
     issue,
     issue_reserved,
+    lock_available,
     lock_balances,
     on_stock_available,
     receive,
@@ -66,6 +68,7 @@ __all__ = [
     "change_on_order",
     "issue",
     "issue_reserved",
+    "lock_available",
     "lock_balances",
     "on_stock_available",
     "receive",

@@ -17,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from qudao.audit import service as audit
@@ -26,17 +25,17 @@ from qudao.common.actor import Actor
 from qudao.common.records import snapshot
 from qudao.db import utcnow
 from qudao.engines import allocation as engine
-from qudao.errors import Conflict, FieldError, Invalid, NotFound, invalid
+from qudao.errors import Conflict, FieldError, NotFound, invalid
 from qudao.locations.models import Location
-from qudao.orders import stock
+from qudao.orders import booking, stock
 from qudao.orders.intake import (
-    MAX_ERRORS,
     Reference,
     audit_after,
     existing_by_external,
     load_reference_data,
     open_credit,
     prepare,
+    reject,
 )
 from qudao.orders.models import (
     Allocation,
@@ -92,17 +91,10 @@ def get_order(session: Session, actor: Actor, order_id: int) -> SalesOrder:
 
 
 def create_order(session: Session, actor: Actor, data: OrderCreate, *, source: str = "api") -> tuple[SalesOrder, bool]:
-    """Book one order (or find the one already booked for its channel and external id)."""
-    try:
-        with session.begin_nested():
-            result = create_orders(session, actor, [data], source=source)
-    except IntegrityError:
-        # A concurrent twin with the same (channel, external id) committed first: return it.
-        existing = existing_by_external(session, [data])
-        if not existing:
-            raise
-        return get_order(session, actor, next(iter(existing.values()))), True
-    return get_order(session, actor, result.order_ids[0]), result.duplicate[0]
+    """Book one order (or find the one already booked for its channel and external id) and return it as
+    a model (the API answers with ``booking.book_order``'s result directly, without this read back)."""
+    booked, duplicate = booking.book_order(session, actor, data, source=source)
+    return get_order(session, actor, booked.id), duplicate
 
 
 def create_orders(session: Session, actor: Actor, orders: Sequence[OrderCreate], *,
@@ -126,9 +118,7 @@ def create_orders(session: Session, actor: Actor, orders: Sequence[OrderCreate],
         prepared.append(order_row)
         line_rows.append(lines)
     if errors:
-        shown = errors[:MAX_ERRORS]
-        more = f" (and {len(errors) - MAX_ERRORS} more)" if len(errors) > MAX_ERRORS else ""
-        raise Invalid(detail=f"{len(errors)} problem(s) in the order data{more}; nothing was booked", errors=shown)
+        reject(errors)
 
     result = IntakeResult(order_ids=[0] * len(orders), duplicate=[False] * len(orders), statuses=[""] * len(orders))
     seen: dict[tuple[int, str], int] = {}

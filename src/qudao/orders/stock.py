@@ -75,7 +75,7 @@ def load_config(session: Session) -> tuple[list[engine.PriorityRule],
     """``load_rules`` and ``load_policies`` together, with one query (two if channel rules name channels)."""
     rows = session.execute(_CONFIG).all()
     return (_rules_from(session, [r for r in rows if not r.policy]),
-            _policies_from([(r.channel_id, r.ship_from_rule) for r in rows if r.policy]))
+            policies_from([(r.channel_id, r.ship_from_rule) for r in rows if r.policy]))
 
 
 def load_rules(session: Session) -> list[engine.PriorityRule]:
@@ -99,10 +99,10 @@ def _rules_from(session: Session, rows: Sequence[Any]) -> list[engine.PriorityRu
 
 
 def load_policies(session: Session) -> tuple[engine.ShipFromRule, dict[int, engine.ShipFromRule]]:
-    return _policies_from(session.execute(_POLICIES).all())
+    return policies_from(session.execute(_POLICIES).all())
 
 
-def _policies_from(rows: Sequence[Any]) -> tuple[engine.ShipFromRule, dict[int, engine.ShipFromRule]]:
+def policies_from(rows: Sequence[Any]) -> tuple[engine.ShipFromRule, dict[int, engine.ShipFromRule]]:
     default = engine.ShipFromRule.nearest
     per_channel: dict[int, engine.ShipFromRule] = {}
     for channel_id, rule in rows:
@@ -210,6 +210,54 @@ def bulk_insert(session: Session, table: Any, rows: Sequence[dict[str, Any]], *,
     return ids
 
 
+def insert_together(session: Session, parts: Sequence[tuple[Any, Sequence[dict[str, Any]]]]) -> None:
+    """Insert a few rows into several tables: on PostgreSQL in ONE statement (each table but the last in a
+    data-modifying ``WITH``), elsewhere one statement per table. For the small writes of a single order,
+    where every round trip counts; big sets go through ``bulk_insert``."""
+    parts = [(table, rows) for table, rows in parts if rows]
+    if len(parts) < 2 or not is_postgres(session):
+        for table, rows in parts:
+            bulk_insert(session, table, rows)
+        return
+    def build() -> Any:
+        *first, stmt = [insert(table).values(values_bound(table, n, len(rows), list(rows[0])))
+                        for n, (table, rows) in enumerate(parts)]
+        for n, part in enumerate(first):
+            stmt = stmt.add_cte(part.cte(f"written_{n}"))
+        return stmt
+
+    shape = ("together", *((table.name, len(rows), tuple(rows[0])) for table, rows in parts))
+    params: dict[str, Any] = {}
+    for n, (table, rows) in enumerate(parts):
+        params.update(values_params(table, n, rows))
+    execute_compiled(session, shape, build, params)
+
+
+def values_bound(table: Any, n: int, count: int, keys: list[str]) -> list[dict[str, Any]]:
+    """Multi-row VALUES of ``count`` rows as bind parameters ``t{n}_{row}_{key}`` (typed by the column)."""
+    return [{k: bindparam(f"t{n}_{i}_{k}", type_=table.c[k].type) for k in keys} for i in range(count)]
+
+
+def values_params(table: Any, n: int, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The parameters for ``values_bound`` on PostgreSQL, JSON columns wrapped for the driver."""
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    return {f"t{n}_{i}_{k}": Json(v) if k in json_columns and v is not None else v
+            for i, row in enumerate(rows) for k, v in row.items()}
+
+
+def execute_compiled(session: Session, shape: tuple[Any, ...], build: Any, params: dict[str, Any]) -> Any:
+    """PostgreSQL: run the statement ``build()`` makes, compiled once per ``shape``. SQLAlchemy does not
+    cache statements with multi-row VALUES, and compiling one costs more than running it. The parameters
+    go to the driver as given (``values_params``; column defaults are not applied: pass every value)."""
+    sql = _COMPILED.get(shape)
+    if sql is None:
+        sql = str(build().compile(dialect=session.get_bind().dialect))
+        if len(_COMPILED) < 512:
+            _COMPILED[shape] = sql
+    return session.connection().exec_driver_sql(sql, params)
+
+
+_COMPILED: dict[tuple[Any, ...], str] = {}
 _INSERTS: dict[tuple[str, bool], Any] = {}
 
 
@@ -323,24 +371,39 @@ def derive_status(wanted: Decimal, shipped: Decimal, allocated: Decimal, backord
     return OrderStatus.backordered
 
 
+EVENTS = OrderEvent.__table__
+AUDIT = AuditRecord.__table__
+
+
+def event_rows(actor: Actor, events: Iterable[tuple[int, str, str, dict[str, Any] | None]], *,
+               public: bool = True) -> list[dict[str, Any]]:
+    now = utcnow()
+    return [dict(order_id=oid, at=now, kind=kind, message=message[:500], public=public, actor_name=actor.username,
+                 data=data) for oid, kind, message, data in events]
+
+
 def add_events(session: Session, actor: Actor, events: Iterable[tuple[int, str, str, dict[str, Any] | None]],
                *, public: bool = True) -> None:
-    now = utcnow()
-    rows = [dict(order_id=oid, at=now, kind=kind, message=message[:500], public=public, actor_name=actor.username,
-                 data=data) for oid, kind, message, data in events]
+    rows = event_rows(actor, events, public=public)
     if rows:
-        bulk_insert(session, OrderEvent.__table__, rows)
+        bulk_insert(session, EVENTS, rows)
+
+
+def audit_rows(actor: Actor, action: str, entries: Iterable[tuple[int, dict[str, Any] | None,
+                                                                   dict[str, Any] | None]]) -> list[dict[str, Any]]:
+    """Audit rows for sales orders (``entries``: order id, before, after), as ``qudao.audit`` records them."""
+    now = utcnow()
+    return [dict(at=now, actor_user_id=actor.user_id, actor_name=actor.username, actor_role=str(actor.role),
+                 actor_partner_id=actor.partner_id, action=action, entity="sales_orders", entity_id=str(oid),
+                 before=before, after=after) for oid, before, after in entries]
 
 
 def add_audit(session: Session, actor: Actor, action: str, entries: Iterable[tuple[int, dict[str, Any] | None,
                                                                                     dict[str, Any] | None]]) -> None:
     """Bulk audit rows for sales orders (``entries``: order id, before, after)."""
-    now = utcnow()
-    rows = [dict(at=now, actor_user_id=actor.user_id, actor_name=actor.username, actor_role=str(actor.role),
-                 actor_partner_id=actor.partner_id, action=action, entity="sales_orders", entity_id=str(oid),
-                 before=before, after=after) for oid, before, after in entries]
+    rows = audit_rows(actor, action, entries)
     if rows:
-        bulk_insert(session, AuditRecord.__table__, rows)
+        bulk_insert(session, AUDIT, rows)
 
 
 # ---- releasing and backorder fill -----------------------------------------------------------------
