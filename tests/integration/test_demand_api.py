@@ -212,3 +212,23 @@ def test_new_product_profiles(client: TestClient, session, settings, net) -> Non
     assert client.get(f"/api/v1/demand/new-product-profiles/{net.cup.sku}", headers=h).status_code == 404
     listed = client.get("/api/v1/demand/new-product-profiles", headers=h).json()
     assert [p["sku"] for p in listed["items"]] == [new.sku]
+
+
+def test_known_events_are_applied_to_a_forecast(session, net) -> None:  # type: ignore[no-untyped-def]
+    import polars as pl
+
+    from qudao.common.actor import SYSTEM
+    from qudao.demand import service
+    from qudao.demand.schemas import EventUpliftOut, RetailEventCreate
+
+    child = factories.channel(session, parent_code=net.channel.code)
+    service.create_retail_event(session, SYSTEM, RetailEventCreate(
+        code=factories.unique("PROMO"), name_zh="促销", name_en="Promo", kind="promotion",
+        starts_on=date(2026, 12, 2), ends_on=date(2026, 12, 3), channel_code=net.channel.code))
+    forecast = pl.DataFrame({"channel_id": [child.id] * 3, "ds": [date(2026, 12, d) for d in (1, 2, 3)],
+                             "forecast": [10.0] * 3, "hi_95": [14.0] * 3})
+    uplift = [EventUpliftOut(kind="promotion", uplift=1.5, observations=3, event_days=9, event_demand=1.0,
+                             baseline_demand=1.0)]
+    out = service.apply_known_events(session, SYSTEM, forecast, uplift)
+    assert out["forecast"].to_list() == [10.0, 15.0, 15.0]  # the parent channel's promotion covers its child
+    assert out["hi_95"].to_list() == [14.0, 21.0, 21.0]

@@ -271,3 +271,21 @@ def forecast_new_product(session: Session, actor: Actor, sku: str, *, horizon: i
         source = category.code if category else ""
     points = [NewProductForecastPoint(**row) for row in curve.iter_rows(named=True)]
     return NewProductForecastOut(sku=sku, method=profile.method, source=source, points=points)
+
+
+def apply_known_events(session: Session, actor: Actor, forecast: pl.DataFrame,
+                       uplift: list[EventUpliftOut] | None = None) -> pl.DataFrame:
+    """Multiply a baseline forecast (``channel_id, ds, forecast[, lo_80, hi_80, lo_95, hi_95]``) by the learnt
+    uplift of the known events in its window (``qudao.engines.forecast.events.apply_events``).
+
+    ``uplift`` defaults to ``event_uplift`` over all history (pass it in when forecasting in batches).
+    """
+    authorize(actor, "demand:read")
+    if forecast.height == 0:
+        return forecast.with_columns(pl.lit(1.0).alias("event_multiplier"))
+    learnt = uplift if uplift is not None else event_uplift(session, actor)
+    days = forecast["ds"].cast(pl.Date)
+    events = events_frame(session, actor, start=days.min(), end=days.max())  # type: ignore[arg-type]
+    table = pl.DataFrame([(u.kind, u.uplift) for u in learnt], schema={"kind": pl.String, "uplift": pl.Float64},
+                         orient="row")
+    return event_engine.apply_events(forecast, events, table)
