@@ -169,13 +169,14 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-peg", action="store_true", help="skip the pegging step")
     ap.add_argument("--from-db", action="store_true", help="database to written proposals (PostgreSQL)")
+    ap.add_argument("--store-pegs", action="store_true", help="--from-db: also time a run storing every peg")
     args = ap.parse_args()
     n_skus = 2_000 if args.full else args.skus
     if args.from_db:
         from planning_db import run_from_db
 
         admin = os.environ.get("QUDAO_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-        run_from_db(admin, make_network, n_skus, 1 + N_DC + N_DOWN, N_DC, peg=not args.no_peg)
+        run_from_db(admin, make_network, n_skus, 1 + N_DC + N_DOWN, N_DC, store_pegs=args.store_pegs)
         return
     t0 = time.perf_counter()
     net = make_network(n_skus)

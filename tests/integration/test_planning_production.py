@@ -7,6 +7,7 @@ and a BOM cycle refused with its items named (hand-worked, weekly buckets from M
   DC: POH 0 after week 0, then needs 100 in weeks 1..3 -> transfers released weeks 0, 1, 2.
   FG@PLANT: gross 100 in weeks 0..2, nothing on hand -> production due weeks 0, 1, 2, released weeks -1 (past
       due), 0, 1. Load of week 0: (100 + 100) x 0.5 + 2 = 102 h (overload 62); week 1: 50 + 2 = 52 h (12).
+  Pre-build (run hours only): week 1 needs 50 h of 40, so 20 units are advised to be built in week 0.
   CMP@PLANT: gross 2 x releases = 400 in week 0 (the past-due release counts now), 200 in week 1; 150 on hand
       -> purchases of 250 due week 0 (past due) and 200 due week 1.
 """
@@ -84,8 +85,10 @@ def test_bom_explosion_capacity_overload_and_work_orders(session: Session, sessi
         ("purchase", "MF-CMP", "MF-SUP", "MF-PLANT", 200.0, week(0), week(1)),
     ])
     overloads = queries.list_exceptions(session, SYSTEM, run_id=done.id, kind="overload")
-    assert [(e.resource, e.bucket_date, e.quantity) for e in overloads] == [
-        ("MF-LINE", week(0), 62.0), ("MF-LINE", week(1), 12.0)]
+    assert [(e.resource, e.sku, e.bucket_date, e.quantity) for e in overloads] == [
+        ("MF-LINE", None, week(0), 62.0), ("MF-LINE", "MF-FG", week(0), 20.0), ("MF-LINE", None, week(1), 12.0)]
+    # Pre-build advice (run hours only: week 1 needs 50 h of 40): build 20 of week 1's units in week 0.
+    assert overloads[1].message.startswith("pre-build 20.0 of MF-FG@MF-PLANT: pre-built in bucket 0 for bucket 1")
     first = queries.list_exceptions(session, SYSTEM, run_id=done.id)
     assert [e.kind for e in first].index("overload") < [e.kind for e in first].index("late")
 

@@ -153,7 +153,8 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
     progress("exceptions", 0.7)
     exceptions = _exceptions(net, on_hand, sched, gross_all, poh, ss, record.past_due, cal, excess_buckets)
     if prod is not None:
-        exceptions = pl.concat([exceptions, _overloads(link.overloads(net, plan.orders, prod, h), cal)])
+        found, advice = link.overloads(net, plan.orders, prod, h)
+        exceptions = pl.concat([exceptions, _overloads(found, advice, cal)])
     projections = _projections(net, on_hand, ss, gross_all, sched, planned, poh)
     if priority is None:
         priority = pl.DataFrame(schema={"to_location_id": pl.Int64, "priority": pl.Int64})
@@ -284,16 +285,20 @@ def _exceptions(net: Network, on_hand, sched, gross, poh, ss, past_due, cal: Cal
                     pl.col("quantity").round(4), pl.col("message").str.slice(0, 300))
 
 
-def _overloads(rows: pl.DataFrame, cal: Calendar) -> pl.DataFrame:
+def _overloads(rows: pl.DataFrame, advice: pl.DataFrame, cal: Calendar) -> pl.DataFrame:
     day = pl.duration(days=cal.days)
-    return rows.select(
+    pre = advice.select(
+        pl.lit("overload").alias("kind"), "product_id", "location_id", pl.col("resource_code").alias("resource"),
+        (pl.lit(cal.start) + day * pl.col("bucket")).alias("bucket_date"), "quantity",
+        pl.col("reason").str.slice(0, 300).alias("message"))
+    return pl.concat([rows.select(
         pl.lit("overload").alias("kind"), pl.lit(None, pl.Int64).alias("product_id"),
         pl.lit(None, pl.Int64).alias("location_id"), "resource_code",
         (pl.lit(cal.start) + day * pl.col("bucket")).alias("bucket_date"),
         (pl.col("load") - pl.col("capacity")).round(4).alias("quantity"),
         pl.format("{}: planned production needs {} h, capacity {} h", "resource_code", pl.col("load").round(1),
                   pl.col("capacity").round(1)).str.slice(0, 300).alias("message"),
-    ).rename({"resource_code": "resource"})
+    ).rename({"resource_code": "resource"}), pre], how="vertical_relaxed")
 
 
 def _json_lists(m: np.ndarray) -> pl.Series:

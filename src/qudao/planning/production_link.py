@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 from scipy import sparse
 
-from qudao.engines.planning import bill_of_materials, rough_cut_load
+from qudao.engines.planning import bill_of_materials, prebuild, rough_cut_load
 from qudao.engines.planning.errors import PlanningInputError
 from qudao.planning.network import Network
 
@@ -87,12 +87,14 @@ def bom_pegging_demands(edges: BomEdges, orders: pl.DataFrame, h: int) -> pl.Dat
                     (pl.col("quantity") * pl.col("qper")).alias("quantity"))
 
 
-def overloads(net: Network, orders: pl.DataFrame, prod: ProductionInputs, h: int) -> pl.DataFrame:
-    """Rows (resource_code, bucket, load, capacity) where planned production overloads a resource."""
+def overloads(net: Network, orders: pl.DataFrame, prod: ProductionInputs, h: int
+              ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows (resource_code, bucket, load, capacity) where planned production overloads a resource,
+    pre-build advice (product_id, location_id, resource_code, bucket, quantity, reason))."""
     empty = pl.DataFrame(schema={"resource_code": pl.String, "bucket": pl.Int64, "load": pl.Float64,
                                  "capacity": pl.Float64})
     if not orders.height or not prod.routing.height or not prod.capacity.height:
-        return empty
+        return empty, _NO_ADVICE
     n = net.nodes.height
     routes = (net.nodes.select("idx", "product_id", pl.col("location_id").alias("node_location"))
               .join(prod.routing, on="product_id", how="inner")
@@ -102,7 +104,7 @@ def overloads(net: Network, orders: pl.DataFrame, prod: ProductionInputs, h: int
     r_index = {rid: i for i, rid in enumerate(resources["resource_id"].to_list())}
     routes = routes.filter(pl.col("resource_id").is_in(list(r_index)))
     if not routes.height:
-        return empty
+        return empty, _NO_ADVICE
     cap = np.zeros((resources.height, h))
     c = prod.capacity.filter(pl.col("bucket") < h)
     cap[[r_index[r] for r in c["resource_id"].to_list()], c["bucket"].to_numpy()] = c["capacity_hours"].to_numpy()
@@ -116,5 +118,40 @@ def overloads(net: Network, orders: pl.DataFrame, prod: ProductionInputs, h: int
         raise PlanningInputError("capacity", "is zero (or negative) in every bucket of the horizon, yet planned "
                                  "production is routed to it", codes[int(dead[0])])
     r, t = np.nonzero(load > cap + _EPS)
-    return pl.DataFrame({"resource_code": [codes[i] for i in r], "bucket": t.astype(np.int64),
-                         "load": load[r, t], "capacity": cap[r, t]}) if r.size else empty
+    if not r.size:
+        return empty, _NO_ADVICE
+    found = pl.DataFrame({"resource_code": [codes[i] for i in r], "bucket": t.astype(np.int64),
+                          "load": load[r, t], "capacity": cap[r, t]})
+    return found, _prebuild_advice(net, orders, routes, on, cap, codes, h)
+
+
+_NO_ADVICE = pl.DataFrame(schema={"product_id": pl.Int64, "location_id": pl.Int64, "resource_code": pl.String,
+                                  "bucket": pl.Int64, "quantity": pl.Float64, "reason": pl.String})
+
+
+def _prebuild_advice(net: Network, orders: pl.DataFrame, routes: pl.DataFrame, on: list[int], cap: np.ndarray,
+                     codes: list[str], h: int) -> pl.DataFrame:
+    """Where production overloads a resource, what to build earlier and when (``engines.planning.prebuild``:
+    backward levelling into spare capacity before the peak). Advice shown with the overloads; the
+    proposals keep the netting's dates. Resources with a bucket of no capacity at all are left out (the
+    engine levels into working buckets only)."""
+    working = np.flatnonzero((cap > 0).all(axis=1))
+    keep = np.isin(np.asarray(on), working)
+    if not keep.any():
+        return _NO_ADVICE
+    idx = routes["idx"].to_numpy()[keep]
+    production = make_releases(orders, net.nodes.height, h)[idx]
+    used = production.sum(axis=1) > _EPS
+    if not used.any():
+        return _NO_ADVICE
+    remap = {r: i for i, r in enumerate(working.tolist())}
+    result = prebuild(production[used], [remap[r] for r in np.asarray(on)[keep][used]],
+                      routes["run_hours_per_unit"].to_numpy()[keep][used], cap[working],
+                      items=[net.labels[i] for i in idx[used]], resources=[codes[r] for r in working])
+    if not result.moves.height:
+        return _NO_ADVICE
+    nodes = net.nodes.select(pl.col("label").alias("item"), "product_id", "location_id")
+    return result.moves.join(nodes, on="item").select(
+        "product_id", "location_id", pl.col("resource").alias("resource_code"),
+        pl.col("build_bucket").alias("bucket"), pl.col("quantity").round(4),
+        pl.format("pre-build {} of {}: {}", pl.col("quantity").round(2), "item", "reason").alias("reason"))
