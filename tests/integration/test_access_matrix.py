@@ -120,6 +120,7 @@ PARTNER_REFUSED: set[tuple[str, str]] = {
     ("PATCH", f"{API}/retail-events/{{code}}"),
     ("DELETE", f"{API}/retail-events/{{code}}"),
     ("PUT", f"{API}/demand/new-product-profiles/{{sku}}"),
+    ("POST", f"{API}/demand/event-uplift/refresh"),
     ("POST", f"{API}/carriers/services"),
     ("POST", f"{API}/carriers/{{carrier_code}}/webhook-secret"),
     ("GET", f"{API}/rate-cards"),

@@ -176,7 +176,15 @@ def test_event_uplift_of_a_planted_promotion(client: TestClient, session, settin
     assert uplift["kind"] == "promotion"
     assert uplift["uplift"] == pytest.approx(1.6)
     assert (uplift["observations"], uplift["event_days"]) == (2, 14)
+    assert uplift["computed_at"] is None  # learnt just now: nothing stored yet
     assert client.get("/api/v1/demand/event-uplift", headers=h, params={"channel": "NOPE"}).status_code == 422
+    partner = factories.headers(settings, net.partner_user)
+    assert client.post("/api/v1/demand/event-uplift/refresh", headers=partner).status_code == 403
+    stored = client.post("/api/v1/demand/event-uplift/refresh", headers=h, params={"channel": net.channel.code})
+    assert stored.status_code == 200, stored.text
+    again = client.get("/api/v1/demand/event-uplift", headers=h, params={"channel": net.channel.code}).json()
+    assert [(u["kind"], round(u["uplift"], 6), u["computed_at"] is not None) for u in again] == [
+        ("promotion", 1.6, True)]
 
 
 def test_new_product_profiles(client: TestClient, session, settings, net) -> None:  # type: ignore[no-untyped-def]

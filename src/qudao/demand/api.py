@@ -117,11 +117,26 @@ def demand_history(session: SessionDep, actor: ActorDep, sku: str | None = None,
 
 @router.get("/demand/event-uplift", response_model=list[EventUpliftOut])
 def event_uplift(session: SessionDep, actor: ActorDep, start: date | None = None, end: date | None = None,
-                 channel: str | None = None,
-                 baseline_days: Annotated[int, Query(ge=1, le=365)] = 28) -> list[EventUpliftOut]:
-    """Uplift per event kind learnt from history against a local baseline (event and stockout days left out)."""
+                 channel: str | None = None, baseline_days: Annotated[int, Query(ge=1, le=365)] = 28,
+                 live: Annotated[bool, Query(description="Learn now even when stored figures exist")] = False
+                 ) -> list[EventUpliftOut]:
+    """Uplift per event kind against a local baseline (event and stockout days left out): the stored
+    figures (``computed_at`` set) when there are any and no window is asked for, else learnt now."""
+    if not live and start is None and end is None and baseline_days == 28:
+        stored = service.stored_event_uplift(session, actor, channel_code=channel)
+        if stored:
+            return stored
     return service.event_uplift(session, actor, start=start, end=end, channel_code=channel,
                                 baseline_days=baseline_days)
+
+
+@router.post("/demand/event-uplift/refresh", response_model=list[EventUpliftOut])
+def refresh_event_uplift(session: SessionDep, actor: ActorDep, start: date | None = None, end: date | None = None,
+                         channel: str | None = None, baseline_days: Annotated[int, Query(ge=1, le=365)] = 28
+                         ) -> list[EventUpliftOut]:
+    """Learn the uplift from history now and store it for pages and forecast runs (staff only)."""
+    return service.refresh_event_uplift(session, actor, start=start, end=end, channel_code=channel,
+                                        baseline_days=baseline_days)
 
 
 @router.get("/demand/new-product-profiles", response_model=Page[NewProductProfileOut])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from qudao.db import Base, IdMixin, Quantity, TimestampMixin
+from qudao.db import Base, IdMixin, Quantity, TimestampMixin, utcnow
 
 
 class SellThrough(IdMixin, Base):
@@ -73,3 +73,22 @@ class NewProductProfile(IdMixin, TimestampMixin, Base):
     scale: Mapped[Decimal] = mapped_column(Numeric(10, 4), default=Decimal(1))
     launch_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str] = mapped_column(Text, default="")
+
+
+class EventUplift(IdMixin, Base):
+    """The last learnt uplift of an event kind (``qudao.engines.forecast.events.learn_uplift``), kept so
+    pages and forecast runs need not re-read two years of daily history. ``channel_id`` null: all channels."""
+
+    __tablename__ = "event_uplifts"
+    __table_args__ = (Index("ix_event_uplifts_channel_kind", "channel_id", "kind"),)
+
+    kind: Mapped[str] = mapped_column(String(30))
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
+    uplift: Mapped[float] = mapped_column(Float)
+    observations: Mapped[int] = mapped_column(Integer)
+    event_days: Mapped[int] = mapped_column(Integer)
+    event_demand: Mapped[float] = mapped_column(Float)
+    baseline_demand: Mapped[float] = mapped_column(Float)
+    history_start: Mapped[date | None] = mapped_column(Date)
+    history_end: Mapped[date | None] = mapped_column(Date)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
@@ -107,6 +107,7 @@ class EventUpliftOut(BaseModel):
     event_days: int
     event_demand: float
     baseline_demand: float
+    computed_at: datetime | None = Field(default=None, description="When it was stored; null: learnt just now")
 
 
 class NewProductProfileIn(BaseModel):

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from qudao.audit import service as audit
@@ -23,7 +23,7 @@ from qudao.common.listing import ListParams, paginate
 from qudao.common.records import snapshot
 from qudao.db import utcnow
 from qudao.demand.history import channel_subtrees, load_history
-from qudao.demand.models import NewProductProfile, RetailEvent
+from qudao.demand.models import EventUplift, NewProductProfile, RetailEvent
 from qudao.demand.schemas import (
     EventUpliftOut,
     NewProductForecastOut,
@@ -168,6 +168,49 @@ def event_uplift(session: Session, actor: Actor, *, start: date | None = None, e
     return [EventUpliftOut(**row) for row in uplift.iter_rows(named=True)]
 
 
+def stored_event_uplift(session: Session, actor: Actor, *, channel_code: str | None = None
+                        ) -> list[EventUpliftOut]:
+    """The uplift last stored by ``refresh_event_uplift`` for all channels (or one), empty if never run."""
+    authorize(actor, "demand:read")
+    channel_id = None
+    if channel_code is not None:
+        channel_id = session.scalar(select(Channel.id).where(Channel.code == channel_code))
+        if channel_id is None:
+            raise invalid("channel_code", f"no channel {channel_code!r}")
+    rows = session.scalars(select(EventUplift).where(
+        EventUplift.channel_id.is_(None) if channel_id is None else EventUplift.channel_id == channel_id)
+        .order_by(EventUplift.kind)).all()
+    return [EventUpliftOut(kind=r.kind, uplift=r.uplift, observations=r.observations, event_days=r.event_days,
+                           event_demand=r.event_demand, baseline_demand=r.baseline_demand,
+                           computed_at=r.computed_at) for r in rows]
+
+
+def refresh_event_uplift(session: Session, actor: Actor, *, start: date | None = None, end: date | None = None,
+                         channel_code: str | None = None, baseline_days: int = 28) -> list[EventUpliftOut]:
+    """Learn the uplift per event kind from history and store it (replacing the channel scope's last one).
+
+    Reading two years of daily history takes a while on a large network, so pages and runs read the
+    stored figures; a planner refreshes them (after a season, or from the nightly run).
+    """
+    authorize(actor, "demand:write")
+    require_staff(actor, "refresh the learnt event uplift")
+    learnt = event_uplift(session, actor, start=start, end=end, channel_code=channel_code,
+                          baseline_days=baseline_days)
+    channel_id = None if channel_code is None else session.scalar(select(Channel.id).where(
+        Channel.code == channel_code))
+    session.execute(delete(EventUplift).where(
+        EventUplift.channel_id.is_(None) if channel_id is None else EventUplift.channel_id == channel_id))
+    now = utcnow()
+    rows = [dict(kind=u.kind, channel_id=channel_id, uplift=u.uplift, observations=u.observations,
+                 event_days=u.event_days, event_demand=u.event_demand, baseline_demand=u.baseline_demand,
+                 history_start=start, history_end=end, computed_at=now) for u in learnt]
+    if rows:
+        session.execute(insert(EventUplift), rows)
+    audit.record(session, actor, action="refresh", entity="event_uplifts", entity_id=channel_code or "all",
+                 after={"kinds": {u.kind: round(u.uplift, 4) for u in learnt}, "baseline_days": baseline_days})
+    return [u.model_copy(update={"computed_at": now}) for u in learnt]
+
+
 # ---- new products -----------------------------------------------------------------------------
 
 
@@ -278,12 +321,12 @@ def apply_known_events(session: Session, actor: Actor, forecast: pl.DataFrame,
     """Multiply a baseline forecast (``channel_id, ds, forecast[, lo_80, hi_80, lo_95, hi_95]``) by the learnt
     uplift of the known events in its window (``qudao.engines.forecast.events.apply_events``).
 
-    ``uplift`` defaults to ``event_uplift`` over all history (pass it in when forecasting in batches).
+    ``uplift`` defaults to the stored figures (``refresh_event_uplift``), else learns them from all history.
     """
     authorize(actor, "demand:read")
     if forecast.height == 0:
         return forecast.with_columns(pl.lit(1.0).alias("event_multiplier"))
-    learnt = uplift if uplift is not None else event_uplift(session, actor)
+    learnt = uplift if uplift is not None else (stored_event_uplift(session, actor) or event_uplift(session, actor))
     days = forecast["ds"].cast(pl.Date)
     events = events_frame(session, actor, start=days.min(), end=days.max())  # type: ignore[arg-type]
     table = pl.DataFrame([(u.kind, u.uplift) for u in learnt], schema={"kind": pl.String, "uplift": pl.Float64},
