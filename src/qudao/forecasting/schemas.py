@@ -42,6 +42,7 @@ class ForecastRunOut(BaseModel):
     history_end: date | None
     requested_by: str
     created_at: datetime
+    updated_at: datetime = Field(description="Last change; a running run moves it at every progress step")
     started_at: datetime | None
     finished_at: datetime | None
     error: str
