@@ -88,7 +88,8 @@ def test_bom_explosion_capacity_overload_and_work_orders(session: Session, sessi
     assert [(e.resource, e.sku, e.bucket_date, e.quantity) for e in overloads] == [
         ("MF-LINE", None, week(0), 62.0), ("MF-LINE", "MF-FG", week(0), 20.0), ("MF-LINE", None, week(1), 12.0)]
     # Pre-build advice (run hours only: week 1 needs 50 h of 40): build 20 of week 1's units in week 0.
-    assert overloads[1].message.startswith("pre-build 20.0 of MF-FG@MF-PLANT: pre-built in bucket 0 for bucket 1")
+    assert overloads[1].message.startswith("pre-build 20.0 of MF-FG@MF-PLANT in 1 move(s); largest: pre-built in "
+                                           "bucket 0 for bucket 1")
     first = queries.list_exceptions(session, SYSTEM, run_id=done.id)
     assert [e.kind for e in first].index("overload") < [e.kind for e in first].index("late")
 

@@ -48,6 +48,9 @@ def run(
                   f"{done.horizon} {done.bucket}s in {s.get('seconds', 0):.1f} s: {s.get('proposals', 0):,} "
                   f"proposals {s.get('by_kind', {})}, {s.get('past_due', 0):,} past due", highlight=False)
     console.print(f"exceptions: {s.get('exceptions', {})}", highlight=False)
+    steps = s.get("step_started_at_seconds", {})
+    if steps:
+        console.print("steps started at: " + ", ".join(f"{k} {v:.1f} s" for k, v in steps.items()), highlight=False)
 
 
 @app.command("exceptions")

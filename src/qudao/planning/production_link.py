@@ -150,8 +150,14 @@ def _prebuild_advice(net: Network, orders: pl.DataFrame, routes: pl.DataFrame, o
                       items=[net.labels[i] for i in idx[used]], resources=[codes[r] for r in working])
     if not result.moves.height:
         return _NO_ADVICE
+    # One line of advice per SKU-location: the total to build early, from the earliest bucket, with the
+    # reason of its biggest move (a planner reads this next to the overloads, not move by move).
     nodes = net.nodes.select(pl.col("label").alias("item"), "product_id", "location_id")
-    return result.moves.join(nodes, on="item").select(
-        "product_id", "location_id", pl.col("resource").alias("resource_code"),
-        pl.col("build_bucket").alias("bucket"), pl.col("quantity").round(4),
-        pl.format("pre-build {} of {}: {}", pl.col("quantity").round(2), "item", "reason").alias("reason"))
+    per_item = (result.moves.sort("quantity", descending=True).group_by("item", "resource", maintain_order=True)
+                .agg(pl.col("quantity").sum().alias("total"), pl.col("build_bucket").min().alias("bucket"),
+                     pl.col("reason").first(), pl.len().alias("moves")))
+    return per_item.join(nodes, on="item").select(
+        "product_id", "location_id", pl.col("resource").alias("resource_code"), "bucket",
+        pl.col("total").round(4).alias("quantity"),
+        pl.format("pre-build {} of {} in {} move(s); largest: {}", pl.col("total").round(2), "item", "moves",
+                  "reason").alias("reason"))

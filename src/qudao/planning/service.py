@@ -60,8 +60,12 @@ def live_progress(run_id: int) -> tuple[str, float] | None:
         return _LIVE.get(run_id)
 
 
-def _report(run_id: int, progress: Progress | None) -> Progress:
+def _report(run_id: int, progress: Progress | None, timings: dict[str, float] | None = None) -> Progress:
+    started = time.perf_counter()
+
     def tick(step: str, done: float) -> None:
+        if timings is not None:
+            timings.setdefault(step, round(time.perf_counter() - started, 3))
         with _LIVE_LOCK:
             _LIVE[run_id] = (step, done)
         if progress is not None:
@@ -94,7 +98,8 @@ def get_run(session: Session, actor: Actor, run_id: int) -> PlanningRun:
 def execute_run(factory: sessionmaker[Session], run_id: int, actor: Actor,
                 progress: Progress | None = None) -> PlanningRun:
     """Execute a queued run to the end (succeeded or failed); returns the run as stored."""
-    tick = _report(run_id, progress)
+    timings: dict[str, float] = {}
+    tick = _report(run_id, progress, timings)
     with unit_of_work(factory) as session:
         run = session.get(PlanningRun, run_id)
         if run is None:
@@ -107,6 +112,7 @@ def execute_run(factory: sessionmaker[Session], run_id: int, actor: Actor,
             assert run is not None
             summary = plan(session, actor, run, tick)
             summary["seconds"] = round(time.perf_counter() - started, 3)
+            summary["step_started_at_seconds"] = timings
             run.status, run.progress, run.step, run.summary = RunStatus.succeeded, 1.0, "done", summary
             run.finished_at = utcnow()
     except Exception as exc:
