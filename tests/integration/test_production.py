@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -215,3 +216,35 @@ def test_bulk_work_orders_are_all_or_nothing(client: TestClient, session, settin
     assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["field"] == "resource_code"
     _post(client, h, f"/work-orders/{code}/cancel", {"reason": "not needed"}, 200)
     assert client.patch(f"{API}/work-orders/{code}", json={"quantity": "1"}, headers=h).status_code == 409
+
+
+def test_frames_for_the_planning_run(session) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from qudao.production import queries, service
+    from qudao.production.schemas import BomLineCreate, ResourceCreate, RoutingCreate
+
+    factories.location(session, code="PLANT", kind="plant")
+    for sku in ("KIT", "CUP", "LID"):
+        factories.product(session, sku=sku)
+    service.create_resource(session, SYSTEM, ResourceCreate(
+        code="LQ", name="Line Q", location_code="PLANT", hours_per_day=D(10), efficiency=D("0.8"),
+        weekdays_off=[5, 6], non_working_days=[date(2026, 3, 4)]))
+    service.create_routing(session, SYSTEM, RoutingCreate(sku="KIT", resource_code="LQ", family="F",
+                                                          setup_hours=D(1), run_hours_per_unit=D("0.1")))
+    service.create_bom_line(session, SYSTEM, BomLineCreate(parent_sku="KIT", component_sku="CUP", quantity_per=D(2),
+                                                           scrap_pct=D(5)))
+    service.create_bom_line(session, SYSTEM, BomLineCreate(parent_sku="KIT", component_sku="LID", quantity_per=D(1),
+                                                           effective_from=date(2026, 4, 1)))
+    work_orders.create_work_orders(session, [{"code": "WO-Q", "sku": "KIT", "location_code": "PLANT",
+                                              "quantity": "50", "due_date": "2026-03-20"}], SYSTEM)
+    march = queries.bom_frame(session, SYSTEM, date(2026, 3, 2))
+    assert march.height == 1 and march["quantity_per_with_scrap"][0] == pytest.approx(2.1)
+    assert queries.bom_frame(session, SYSTEM, date(2026, 4, 1)).height == 2
+    routing = queries.routing_frame(session, SYSTEM).row(0, named=True)
+    assert (routing["resource_code"], routing["family"], routing["run_hours_per_unit"]) == ("LQ", "F", 0.1)
+    # 10 h x 0.8 = 8 h a weekday; the week of 2 March loses Wednesday: 32 h, the next 40 h.
+    capacity = queries.resource_capacity(session, SYSTEM, date(2026, 3, 2), 2)
+    assert capacity["capacity_hours"].to_list() == pytest.approx([32.0, 40.0])
+    receipts = queries.open_work_orders(session, SYSTEM).row(0, named=True)
+    assert (receipts["code"], receipts["open_quantity"], str(receipts["due_date"])) == ("WO-Q", 50.0, "2026-03-20")
