@@ -77,3 +77,25 @@ def test_portal_pages_for_a_supplier_user(client: TestClient, session, settings)
     assert mine.status_code == 200 and "SC-SUP" in mine.text and "WS-OTHER" not in mine.text
     assert client.post("/suppliers/portal/orders/WS-PO-OTHER/confirm", data={
         "csrf_token": token, "confirm_qty_1": "1", "confirm_date_1": "2999-02-01"}).status_code == 404
+
+
+def test_sourcing_rules_edited_on_the_page(client: TestClient, session, settings) -> None:
+    _world(session)
+    factories.partner(session, code="WS-ALT", roles=["supplier"])
+    sign_in(client, settings, factories.user(session, "planner"))
+    assert client.get("/suppliers/sourcing", params={"item": "SC-RICE"},
+                      follow_redirects=False).headers["location"] == "/suppliers/sourcing/SC-RICE"
+    url = "/suppliers/sourcing/SC-RICE"
+    page = client.get(url).text
+    assert 'name="supplier_code_0" value="SC-SUP"' in page
+    token = csrf(client, url)
+    split = {"csrf_token": token, "supplier_code_0": "SC-SUP", "share_pct_0": "70", "priority_0": "1",
+             "supplier_code_1": "WS-ALT", "share_pct_1": "20", "priority_1": "2", "lead_time_days_1": "9"}
+    refused = client.post(url, data=split)
+    assert refused.status_code == 422 and "add up to 90" in refused.text and 'value="WS-ALT"' in refused.text
+    saved = client.post(url, data={**split, "share_pct_1": "30"}, follow_redirects=False)
+    assert saved.status_code == 303
+    listing = client.get("/suppliers/sourcing").text
+    assert 'data-supplier="WS-ALT"' in listing and 'data-sku="SC-RICE"' not in listing.split("single-source")[1]
+    page = client.get(url).text
+    assert 'name="lead_time_days_1" value="9"' in page

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import math
+from decimal import Decimal
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,8 +22,9 @@ from qudao.common.listing import ListParams
 from qudao.engines.scorecard import GRADES, METRICS, TIERS
 from qudao.errors import NotFound, QudaoError
 from qudao.suppliers import portal, service, sourcing
-from qudao.suppliers.schemas import ConfirmIn, NoticeIn, RefreshIn, WeightsIn
+from qudao.suppliers.schemas import ConfirmIn, NoticeIn, RefreshIn, SourcingIn, WeightsIn
 from qudao.web.common import PageActor, PageRoute, reject_nul, render
+from qudao.web.forms import decimal_text
 from qudao.web.masterdata import PostedForm
 
 PAGE_SIZE = 25
@@ -36,7 +39,12 @@ def _code(code: str) -> str:
     return code
 
 
+def _sku(sku: str) -> str:
+    return _code(sku)
+
+
 Code = Annotated[str, Depends(_code)]
+Sku = Annotated[str, Depends(_sku)]
 
 
 def _pages(total: int) -> int:
@@ -61,6 +69,29 @@ def _trend_json(trend: list[Any]) -> str:
 def _scorecard(request: Request, actor: Actor, current: Any, trend: list[Any], *, own: bool) -> HTMLResponse:
     return render(request, "suppliers/scorecard.html", actor, card=current, trend=trend, metrics=METRICS,
                   trend_json=_trend_json(trend), own=own)
+
+
+RULE_FIELDS = ("supplier_code", "priority", "share_pct", "min_order_qty", "pack_size", "contract_price",
+               "lead_time_days", "valid_from", "valid_to")
+MAX_RULES = 8
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return decimal_text(value) if isinstance(value, Decimal) else str(value)
+
+
+def _rule_row(rule: Any) -> dict[str, str]:
+    return {f: _as_text(getattr(rule, f)) for f in RULE_FIELDS}
+
+
+def _sourcing_form(request: Request, actor: Actor, sku: str, rows: list[dict[str, str]], *, error: str | None = None,
+                   status_code: int = 200) -> HTMLResponse:
+    blank = {f: "" for f in RULE_FIELDS}
+    rows = (rows + [blank] * MAX_RULES)[:MAX_RULES]
+    return render(request, "suppliers/sourcing_form.html", actor, status_code=status_code, sku=sku, rows=rows,
+                  fields=RULE_FIELDS, error=error)
 
 
 def _posted_lines(form: FormData, prefix: str, order: Any) -> list[tuple[int, str, str]]:
@@ -128,12 +159,38 @@ def router() -> APIRouter:
 
     @pages.get("/suppliers/sourcing", response_class=HTMLResponse)
     def sourcing_page(request: Request, session: SessionDep, actor: PageActor, sku: Search = None,
-                      supplier: Search = None, page: PageNo = 1) -> HTMLResponse:
+                      supplier: Search = None, item: Annotated[str | None, Query(max_length=40)] = None,
+                      page: PageNo = 1) -> Response:
+        if item and item.strip():  # the "edit an item's sources" box
+            return RedirectResponse(f"/suppliers/sourcing/{quote(item.strip(), safe='')}", status_code=303)
         rows, total = sourcing.list_rules(session, actor, ListParams(page=page, page_size=PAGE_SIZE),
                                           sku=sku or None, supplier=supplier or None)
         return render(request, "suppliers/sourcing.html", actor, rows=rows, total=total, page=page,
                       pages=_pages(total), sku=sku or "", supplier=supplier or "",
                       single=sourcing.single_source_items(session, actor))
+
+    @pages.get("/suppliers/sourcing/{sku}", response_class=HTMLResponse)
+    def sourcing_item(request: Request, session: SessionDep, actor: PageActor, sku: Sku) -> HTMLResponse:
+        rules, _ = sourcing.list_rules(session, actor, ListParams(page_size=100), sku=sku)
+        return _sourcing_form(request, actor, sku, [_rule_row(r) for r in rules])
+
+    @pages.post("/suppliers/sourcing/{sku}")
+    def sourcing_save(request: Request, session: SessionDep, actor: PageActor, sku: Sku,
+                      form: PostedForm) -> Response:
+        rows = [{f: str(form.get(f"{f}_{i}") or "").strip() for f in RULE_FIELDS} for i in range(MAX_RULES)]
+        chosen = [{k: v for k, v in row.items() if v} for row in rows if row["supplier_code"]]
+        try:
+            if chosen:
+                sourcing.replace_sourcing(session, actor, sku, SourcingIn.model_validate({"suppliers": chosen}))
+            else:
+                sourcing.delete_sourcing(session, actor, sku)
+        except (ValidationError, QudaoError) as exc:
+            if isinstance(exc, QudaoError) and exc.status in (401, 403):
+                raise
+            session.rollback()
+            return _sourcing_form(request, actor, sku, [r for r in rows if any(r.values())], error=_message(exc),
+                                  status_code=422)
+        return RedirectResponse(f"/suppliers/sourcing?sku={sku}", status_code=303)
 
     @pages.get("/suppliers/portal", response_class=HTMLResponse)
     def portal_page(request: Request, session: SessionDep, actor: PageActor, q: Search = None,
