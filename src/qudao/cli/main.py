@@ -11,6 +11,7 @@ from qudao.cli import orders as orders_cli
 from qudao.cli import plan as plan_cli
 from qudao.cli import production as production_cli
 from qudao.cli import purchasing as purchasing_cli
+from qudao.cli import suppliers as suppliers_cli
 from qudao.cli.context import console, settings
 
 app = typer.Typer(help="Qudao 渠道: channel supply chain and customer relationships.", no_args_is_help=True)
@@ -19,6 +20,7 @@ app.add_typer(users.app, name="users")
 app.add_typer(orders_cli.app, name="orders")
 app.add_typer(inventory_cli.app, name="inventory")
 app.add_typer(purchasing_cli.app, name="purchasing")
+app.add_typer(suppliers_cli.app, name="suppliers")
 app.add_typer(production_cli.app, name="production")
 app.add_typer(route.app, name="route")
 app.add_typer(forecast.app, name="forecast")
