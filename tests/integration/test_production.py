@@ -214,6 +214,8 @@ def test_bulk_work_orders_are_all_or_nothing(client: TestClient, session, settin
         D(9), "2026-04-03")
     elsewhere = client.patch(f"{API}/work-orders/{code}", json={"resource_code": "NOPE"}, headers=h)
     assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["field"] == "resource_code"
+    routing = client.get(f"{API}/routings", params={"sku": "MADE"}, headers=h).json()["items"][0]["id"]
+    assert client.delete(f"{API}/routings/{routing}", headers=h).status_code == 409  # open orders use it
     _post(client, h, f"/work-orders/{code}/cancel", {"reason": "not needed"}, 200)
     assert client.patch(f"{API}/work-orders/{code}", json={"quantity": "1"}, headers=h).status_code == 409
 

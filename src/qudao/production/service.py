@@ -25,7 +25,7 @@ from qudao.engines.planning.bom_tree import BomEdge, check_structure
 from qudao.engines.planning.errors import PlanningInputError
 from qudao.errors import Conflict, NotFound, invalid
 from qudao.locations.models import Location
-from qudao.production.models import BomLine, Changeover, Resource, Routing
+from qudao.production.models import OPEN_STATUSES, BomLine, Changeover, Resource, Routing, WorkOrder
 from qudao.production.schemas import (
     BomLineCreate,
     BomLineUpdate,
@@ -285,6 +285,11 @@ def update_routing(session: Session, actor: Actor, routing_id: int, data: Routin
 def delete_routing(session: Session, actor: Actor, routing_id: int) -> None:
     authorize(actor, WRITE)
     routing = get_routing(session, actor, routing_id)
+    in_use = session.scalar(select(WorkOrder.code).where(
+        WorkOrder.product_id == routing.product_id, WorkOrder.resource_id == routing.resource_id,
+        WorkOrder.status.in_(OPEN_STATUSES)).limit(1))
+    if in_use is not None:  # the schedule needs the routing of every open order on the resource
+        raise Conflict(detail=f"routing {routing_id} is used by open work order {in_use}; move or close it first")
     audit.record(session, actor, action="delete", entity="routings", entity_id=routing.id,
                  before=snapshot(routing))
     session.delete(routing)
