@@ -17,7 +17,7 @@ def test_forecast_run_then_accuracy(cli_db: str) -> None:
                         "--history-end", str(START + timedelta(days=62)))
     assert code == 0, out
     assert "succeeded: 3 series, 21 values" in out and "smooth 2" in out and "intermittent 1" in out
-    assert "stockout days treated as missing demand: 2" in out
+    assert "stockout days treated as missing demand: 2" in out and "no events learnt" in out
     code, out = run_cli("forecast", "accuracy", "1")
     assert code == 0, out
     assert "accuracy through" in out and "smooth" in out and "all" in out

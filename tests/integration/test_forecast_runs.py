@@ -204,3 +204,18 @@ def test_a_planted_promotion_is_learnt_taken_out_of_the_history_and_put_back_on_
     by_day = [round(forecast[START + timedelta(days=70 + i)], 1) for i in range(7)]
     # The cleansed history is flat at 10, so the baseline forecast is 10; the promotion days get x 2.5.
     assert by_day == [10.0, 25.0, 25.0, 10.0, 10.0, 10.0, 10.0]
+
+
+def test_a_reconciled_run_forecasts_the_aggregates_too_and_keeps_intervals_nested(session: Session) -> None:
+    seed_history(session, weeks=12)
+    run_id = run_now(session, grain="day", horizon=7, reconcile="ols")
+    run = service.get_run(session, SYSTEM, run_id)
+    assert run.status == "succeeded", run.error
+    summary = run.summary["reconciliation"]
+    # Nodes: total, 1 category, 1 channel, 3 series. The bottom values sum to the reconciled aggregates
+    # unless the clip at zero bit (then the error says by how much).
+    assert summary["method"] == "ols" and summary["nodes"] == 6 and summary["coherence_error"] < 1.0
+    values = session.scalars(select(ForecastValue).where(ForecastValue.run_id == run_id)).all()
+    assert len(values) == 21
+    for v in values:
+        assert 0 <= v.lo_95 <= v.lo_80 <= v.forecast <= v.hi_80 <= v.hi_95

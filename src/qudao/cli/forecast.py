@@ -89,6 +89,8 @@ def forecast_run(
     channel: list[str] = typer.Option([], "--channel", help="Only this channel code (repeat)"),
     history_end: str | None = typer.Option(None, help="Last day of history used, YYYY-MM-DD (default: latest)"),
     profile: str = typer.Option("fast", help="fast (restricted model spaces) or full"),
+    reconcile: str = typer.Option("none", help="none (roll-ups sum the SKU forecasts) or ols (also forecast "
+                                  "total, category and channel nodes and reconcile them)"),
     jobs: int = typer.Option(-1, help="Processes (-1: all cores)"),
 ) -> None:
     """Forecast every SKU x location x channel from the demand history and store the run."""
@@ -102,7 +104,7 @@ def forecast_run(
 
     try:
         data = ForecastRunCreate(grain=grain, horizon=horizon, skus=sku, locations=location, channels=channel,
-                                 history_end=history_end, profile=profile)
+                                 history_end=history_end, profile=profile, reconcile=reconcile)
     except ValidationError as exc:
         raise fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())) from None
     with command_transaction() as session:
@@ -126,6 +128,12 @@ def forecast_run(
     console.print("models: " + ", ".join(f"{k} {v}" for k, v in summary["models"].items()), highlight=False)
     console.print(f"stockout days treated as missing demand: {summary['history']['stockout_days_unconstrained']}",
                   highlight=False)
+    uplift = summary["events"]["uplift"]
+    console.print("event uplift: " + (", ".join(f"{k} x{v}" for k, v in uplift.items()) or "no events learnt"),
+                  highlight=False)
+    if summary["reconciliation"]["method"] != "none":
+        console.print(f"reconciled ({summary['reconciliation']['method']}) over {summary['reconciliation']['nodes']} "
+                      f"nodes", highlight=False)
 
 
 def _pct(value: float | None) -> str:

@@ -40,6 +40,9 @@ class ForecastRun(IdMixin, TimestampMixin, Base):
     grain: Mapped[str] = mapped_column(String(10))
     horizon: Mapped[int] = mapped_column(Integer)
     profile: Mapped[str] = mapped_column(String(10), default="fast")
+    # "none": bottom-level forecasts as fitted (roll-ups sum them, so they are coherent by construction);
+    # "ols": also forecast the total, category and channel nodes and reconcile (MinT with OLS weights).
+    reconcile: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
     # {"skus": [...], "locations": [...], "channels": [...]} as given (codes) and resolved (ids).
     scope: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     history_start: Mapped[date | None] = mapped_column(Date)

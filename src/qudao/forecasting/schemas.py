@@ -25,6 +25,9 @@ class ForecastRunCreate(BaseModel):
     history_start: date | None = Field(default=None, description="First day of history used (default: by grain)")
     history_end: date | None = Field(default=None, description="Last day of history used (default: latest data)")
     profile: Literal["fast", "full"] = "fast"
+    reconcile: Literal["none", "ols"] = Field(
+        default="none", description="none: roll-ups sum the SKU forecasts (coherent by construction); ols: also "
+        "forecast total, category and channel nodes and reconcile all of them (MinT, OLS weights)")
 
 
 class ForecastRunOut(BaseModel):
@@ -37,6 +40,7 @@ class ForecastRunOut(BaseModel):
     grain: str
     horizon: int
     profile: str
+    reconcile: str
     scope: dict[str, Any]
     history_start: date | None
     history_end: date | None

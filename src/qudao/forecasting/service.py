@@ -35,6 +35,7 @@ from qudao.engines.forecast import ForecastInputError, ForecastOptions, run_fore
 from qudao.engines.forecast.prepare import GRAIN_FREQ, SEASON_LENGTH
 from qudao.errors import Conflict, NotFound, QudaoError, invalid
 from qudao.forecasting.events import apply_to_forecast, learn_and_cleanse
+from qudao.forecasting.hierarchy import reconcile_values
 from qudao.forecasting.history import history_for_run, load_daily, series_ids
 from qudao.forecasting.models import ForecastRun, ForecastSeries, ForecastValue, RunStatus
 from qudao.forecasting.schemas import MAX_HORIZON, ForecastRunCreate
@@ -73,7 +74,7 @@ def start_run(session: Session, actor: Actor, data: ForecastRunCreate) -> Foreca
         "channel_ids": _resolve(session, Channel.code, Channel.id, data.channels, "channels"),
     }
     run = ForecastRun(status=RunStatus.queued, progress=0.0, step="queued", grain=data.grain, horizon=data.horizon,
-                      profile=data.profile, scope=scope, history_start=data.history_start,
+                      profile=data.profile, reconcile=data.reconcile, scope=scope, history_start=data.history_start,
                       history_end=data.history_end, requested_by=actor.username, error="", summary={})
     session.add(run)
     audit.record_create(session, actor, run)
@@ -108,6 +109,7 @@ class _Plan:
     grain: str
     horizon: int
     profile: str
+    reconcile: str
     scope: dict[str, Any]
     history_start: Any
     history_end: Any
@@ -118,7 +120,8 @@ def _begin(session: Session, actor: Actor, run_id: int) -> _Plan:
     if run.status != RunStatus.queued:
         raise Conflict(detail=f"forecast run {run_id} is {run.status}; only a queued run can be executed")
     run.status, run.started_at, run.step, run.progress = RunStatus.running, utcnow(), "loading history", 0.02
-    return _Plan(run.grain, run.horizon, run.profile, dict(run.scope), run.history_start, run.history_end)
+    return _Plan(run.grain, run.horizon, run.profile, run.reconcile, dict(run.scope), run.history_start,
+                 run.history_end)
 
 
 def record_progress(session: Session, actor: Actor, run_id: int, step: str, progress: float) -> None:
@@ -164,6 +167,7 @@ def execute_run(transaction: Transaction, actor: Actor, run_id: int, *, dask_sch
             if facts.is_empty():
                 raise invalid("scope", "no demand history for the run's SKUs, locations and channels")
             events = events_frame(session, actor, start=facts["ds"].min() - timedelta(days=60))
+            category_of = _categories(session, facts) if plan.reconcile != "none" else {}
         uplift, facts = learn_and_cleanse(facts, events)
         periods, first, last, imputed = history_for_run(facts, plan.grain, plan.history_start, plan.history_end)
         if periods.is_empty():
@@ -181,13 +185,19 @@ def execute_run(transaction: Transaction, actor: Actor, run_id: int, *, dask_sch
                               progress=engine_tick)
         values = (pl.from_pandas(result.forecast).rename({"unique_id": "series"})
                   .with_columns(pl.col("ds").cast(pl.Date)))
+        reconciliation: dict[str, Any] = {"method": "none"}
+        if plan.reconcile != "none":
+            progress("reconciling", 0.92)
+            values, reconciliation = reconcile_values(periods, values, category_of, horizon=plan.horizon,
+                                                      freq=GRAIN_FREQ[plan.grain], season=season, options=options,
+                                                      method=plan.reconcile)
         values, adjusted = apply_to_forecast(values, events, uplift, plan.grain)
         event_summary = {"uplift": {r["kind"]: round(r["uplift"], 3) for r in uplift.iter_rows(named=True)},
                          "values_adjusted": adjusted}
         progress("writing forecasts", 0.95)
         with transaction() as session:
             _finish(session, actor, run_id, periods, result, values, first=first, last=last, imputed=imputed,
-                    seconds=time.perf_counter() - started, events=event_summary)
+                    seconds=time.perf_counter() - started, events=event_summary, reconciliation=reconciliation)
         if on_progress:
             on_progress("succeeded", 1.0)
         return RunStatus.succeeded
@@ -197,6 +207,12 @@ def execute_run(transaction: Transaction, actor: Actor, run_id: int, *, dask_sch
         with transaction() as session:
             fail_run(session, actor, run_id, _error_text(exc))
         return RunStatus.failed
+
+
+def _categories(session: Session, facts: pl.DataFrame) -> dict[int, int | None]:
+    """Product id -> category id for the products in the history (for the reconciliation's category level)."""
+    ids = facts["product_id"].unique().to_list()
+    return {int(p): c for p, c in session.execute(select(Product.id, Product.category_id).where(Product.id.in_(ids)))}
 
 
 def season_length(grain: str, periods: int, horizon: int, n_windows: int) -> int:
@@ -225,7 +241,8 @@ def fail_run(session: Session, actor: Actor, run_id: int, error: str) -> None:
 
 
 def _finish(session: Session, actor: Actor, run_id: int, periods: pl.DataFrame, result: Any, values: pl.DataFrame,
-            *, first: Any, last: Any, imputed: int, seconds: float, events: dict[str, Any]) -> None:
+            *, first: Any, last: Any, imputed: int, seconds: float, events: dict[str, Any],
+            reconciliation: dict[str, Any]) -> None:
     """Write the run's values and per-series models in bulk, then its summary (one transaction)."""
     run = get_run(session, actor, run_id)
     session.execute(delete(ForecastValue).where(ForecastValue.run_id == run_id))
@@ -256,7 +273,7 @@ def _finish(session: Session, actor: Actor, run_id: int, periods: pl.DataFrame, 
         "forecast": {"start": forecast_dates.min().isoformat() if len(values) else None,
                      "end": forecast_dates.max().isoformat() if len(values) else None,
                      "frequency": GRAIN_FREQ[run.grain], "season_length": result.season_length},
-        "events": events, "notes": list(result.notes), "seconds": round(seconds, 2),
+        "events": events, "reconciliation": reconciliation, "notes": list(result.notes), "seconds": round(seconds, 2),
     }
     run.history_start, run.history_end = first, last
     run.status, run.progress, run.step, run.finished_at = RunStatus.succeeded, 1.0, "succeeded", utcnow()

@@ -94,7 +94,8 @@ def router() -> APIRouter:
         grain = str(form.get("grain") or "week")
         skus = [s.strip() for s in str(form.get("skus") or "").replace(",", " ").split() if s.strip()]
         try:
-            data = ForecastRunCreate(grain=grain, horizon=str(form.get("horizon") or "13"), skus=skus)
+            data = ForecastRunCreate(grain=grain, horizon=str(form.get("horizon") or "13"), skus=skus,
+                                     reconcile=str(form.get("reconcile") or "none"))
             run = service.start_run(session, actor, data)
             session.flush()
         except (ValidationError, QudaoError) as exc:
