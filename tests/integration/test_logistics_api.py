@@ -104,11 +104,11 @@ def test_freight_booking_tracking_transitions_and_delivery(client: TestClient, s
         ("in_transit", False), ("delivered", True), ("exception", False)]
 
 
-def test_unknown_shipments_and_tracking_numbers_are_named(client: TestClient, session: Session,
+def test_unknown_shipments_tracking_numbers_and_csv_rows_are_named(client: TestClient, session: Session,
                                                           settings: Settings) -> None:
     world = lw.build(session)
-    lw.freight(session, world, world.east_customer, world.east_store, service_code="LG-STD",
-               tracking_number="ZT0100")
+    freight = lw.freight(session, world, world.east_customer, world.east_store, service_code="LG-STD",
+                         tracking_number="ZT0100")
     h = _staff(session, settings)
     event = {"status": "in_transit", "occurred_at": "2026-03-02T10:00:00+00:00"}
     assert client.post(f"{API}/shipments/999999/tracking-events", headers=h, json=event).status_code == 404
@@ -121,6 +121,15 @@ def test_unknown_shipments_and_tracking_numbers_are_named(client: TestClient, se
     assert unknown.status_code == 422
     assert unknown.json()["errors"][0]["field"] == "events[1].tracking_number"
     assert session.scalar(select(TrackingEvent.id)) is None  # nothing of the rejected batch was stored
+    # CSV: bad rows are named by line number and nothing is stored; a good file applies in time order.
+    bad = ("tracking_number,carrier_code,status,occurred_at\nZT0100,LG-ZTO,teleported,2026-03-02T10:00:00+00:00\n"
+           "ZT-NONE,LG-ZTO,in_transit,2026-03-02T10:00:00+00:00\n")
+    answer = client.post(f"{API}/tracking/import", headers=h, files={"file": ("events.csv", bad, "text/csv")})
+    assert answer.status_code == 422 and answer.json()["errors"][0]["row"] == 2
+    good = ("tracking_number,carrier_code,status,occurred_at,event_id\n"
+            "ZT0100,LG-ZTO,in_transit,2026-03-02T10:00:00+00:00,e1\nZT0100,LG-ZTO,picked_up,2026-03-02T08:00:00+00:00,e0\n")
+    done = client.post(f"{API}/tracking/import", headers=h, files={"file": ("events.csv", good, "text/csv")}).json()
+    assert (done["received"], done["applied"], done["status"]) == (2, 2, {str(freight.id): "in_transit"})
 
 
 def test_webhook_signature_good_bad_and_replayed(client: TestClient, session: Session, settings: Settings) -> None:
@@ -187,22 +196,6 @@ def test_exception_and_late_shipments_raise_order_exceptions(client: TestClient,
                 json={"status": "in_transit", "occurred_at": "2026-03-02T15:00:00+00:00"})
     queue = client.get(f"{API}/orders/exceptions", headers=h).json()
     assert ("shipment_exception", broken.order_id) not in {(r["kind"], r["order_id"]) for r in queue}
-
-
-def test_csv_import_names_bad_rows_and_applies_good_files(client: TestClient, session: Session,
-                                                          settings: Settings) -> None:
-    world = lw.build(session)
-    freight = lw.freight(session, world, world.east_customer, world.east_store, service_code="LG-STD",
-                         tracking_number="ZT-CSV")
-    h = _staff(session, settings)
-    bad = ("tracking_number,carrier_code,status,occurred_at\nZT-CSV,LG-ZTO,teleported,2026-03-02T10:00:00+00:00\n"
-           "ZT-NONE,LG-ZTO,in_transit,2026-03-02T10:00:00+00:00\n")
-    answer = client.post(f"{API}/tracking/import", headers=h, files={"file": ("events.csv", bad, "text/csv")})
-    assert answer.status_code == 422 and answer.json()["errors"][0]["row"] == 2
-    good = ("tracking_number,carrier_code,status,occurred_at,event_id\n"
-            "ZT-CSV,LG-ZTO,in_transit,2026-03-02T10:00:00+00:00,e1\nZT-CSV,LG-ZTO,picked_up,2026-03-02T08:00:00+00:00,e0\n")
-    done = client.post(f"{API}/tracking/import", headers=h, files={"file": ("events.csv", good, "text/csv")}).json()
-    assert (done["received"], done["applied"], done["status"]) == (2, 2, {str(freight.id): "in_transit"})
 
 
 def test_freight_from_a_transfer_and_cost_and_co2e_per_channel(client: TestClient, session: Session,

@@ -3,7 +3,7 @@ and service, tracking number, ETA, cost and emissions), who may see them, and la
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -173,11 +173,11 @@ def _assign_service(session: Session, freight: FreightShipment, data: FreightIn)
     if chosen is not None:
         freight.freight_cost, freight.currency, freight.eta = chosen.total, chosen.currency, chosen.eta
     else:
-        freight.eta = ship_date.fromordinal(ship_date.toordinal() + service.transit_days)
-    if None not in (origin.latitude, origin.longitude, destination.latitude, destination.longitude):
-        freight.distance_km = emissions.transport_distance_km(origin.latitude, origin.longitude,  # type: ignore[arg-type]
-                                                              destination.latitude, destination.longitude,  # type: ignore[arg-type]
-                                                              service.mode)
+        freight.eta = ship_date + timedelta(days=service.transit_days)  # no rate card: the service's days
+    points = (origin.latitude, origin.longitude, destination.latitude, destination.longitude)
+    if all(p is not None for p in points):
+        lat1, lon1, lat2, lon2 = (float(p or 0) for p in points)
+        freight.distance_km = emissions.transport_distance_km(lat1, lon1, lat2, lon2, service.mode)
         freight.co2e_kg = emissions.co2e_kg(freight.distance_km, freight.weight_kg, service.mode, service.co2e_factor)
 
 
