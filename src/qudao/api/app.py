@@ -36,6 +36,7 @@ def api_router() -> APIRouter:
     from qudao.inventory.api import router as inventory_router
     from qudao.locations.api import router as locations_router
     from qudao.logistics.api import router as logistics_router
+    from qudao.orders.api import intake_router as order_intake_router
     from qudao.orders.api import router as orders_router
     from qudao.partners.api import router as partners_router
     from qudao.planning.api import router as planning_router
@@ -49,6 +50,8 @@ def api_router() -> APIRouter:
     def health(session: SessionDep) -> Health:
         return Health(status="ok", database=check_database(session), version=__version__)
 
+    # First: POST /orders (single-order intake) is the hottest route, and routes are matched in order.
+    router.include_router(order_intake_router)
     for area in (auth_router, catalog_router, partners_router, channels_router, locations_router, audit_router):
         router.include_router(area)
     router.include_router(inventory_router)

@@ -40,6 +40,9 @@ from qudao.orders.schemas import (
 )
 
 router = APIRouter(tags=["orders"], responses=PROBLEM_RESPONSES)
+# Single-order intake, the hottest route: its own router, included first under /api/v1, because matching a
+# request walks the routes in order and walking the ~300 routes before it costs about 0.5 ms per order.
+intake_router = APIRouter(tags=["orders"], responses=PROBLEM_RESPONSES)
 # Row ids in paths stay inside the BIGINT range, so an absurd id is a 422 rather than a database error.
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
@@ -62,8 +65,8 @@ def list_orders(session: SessionDep, actor: ActorDep, params: ListParamsDep, sta
                 page_size=params.page_size)
 
 
-@router.post("/orders", response_model=OrderOut, status_code=status.HTTP_201_CREATED,
-             responses={200: {"model": OrderOut, "description": "Already booked (duplicate external order id)"}})
+@intake_router.post("/orders", response_model=OrderOut, status_code=status.HTTP_201_CREATED,
+                    responses={200: {"model": OrderOut, "description": "Already booked (duplicate external order id)"}})
 async def create_order(request: Request, credential: CredentialDep, body: OrderCreate, response: Response) -> OrderOut:
     # The hot intake route: authentication, booking and commit in one worker-thread hop, and the answer
     # is built from what was written (see qudao.orders.booking).
