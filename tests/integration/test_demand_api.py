@@ -127,6 +127,9 @@ def test_csv_and_excel_files(client: TestClient, session, settings, net) -> None
                           files={"file": ("pos.csv", b"sku,shop\nA,B\n")})
     assert unknown.status_code == 422
     assert {e["field"] for e in unknown.json()["errors"]} >= {"shop", "location_code", "quantity"}
+    nul = client.post("/api/v1/sell-through/file", headers=partner, files={"file": (
+        "pos.csv", f"sku,location_code,channel_code,day,quantity\nA\x00,{net.wh.code},X,2026-03-02,1\n".encode())})
+    assert (nul.status_code, nul.json()["errors"][0]["reason"]) == (422, "contains a NUL character")
 
 
 def test_retail_event_calendar(client: TestClient, session, settings, net) -> None:  # type: ignore[no-untyped-def]

@@ -183,6 +183,10 @@ def import_sell_through_rows(session: Session, actor: Actor, header: list[str],
         if i % 5000 == 0:
             report("validating", i, len(data))
         values = {name: cell for name, cell in zip(header, cells, strict=False) if cell is not None}
+        nul = [name for name, cell in values.items() if "\x00" in cell]
+        if nul:  # PostgreSQL cannot even compare such text; refuse the row rather than fail the request
+            errors += [FieldError(name, "contains a NUL character", line) for name in nul]
+            continue
         try:
             parsed.append(SellThroughRowIn.model_validate(values))
             labels.append(line)
