@@ -140,7 +140,7 @@ def receive_purchase_order(session: Session, actor: Actor, code: str, data: Rece
         if line.received_quantity + item.quantity > limit:
             raise invalid(f"lines[{i}].quantity",
                           f"line {line.line_no} ({line.sku}) would receive {line.received_quantity + item.quantity} "
-                          f"of {line.quantity} ordered; tolerance allows at most {format(limit.normalize(), "f")}")
+                          f"of {line.quantity} ordered; tolerance allows at most {format(limit.normalize(), 'f')}")
         inventory.receive(session, actor, product_id=line.product_id, location_id=order.location_id,
                           quantity=item.quantity, unit_cost=line.unit_cost, reference=order.code, lot=item.lot,
                           expiry=item.expiry, on_order_delta=-min(item.quantity, line.outstanding))
