@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Qty = Field(gt=0, max_digits=18, decimal_places=4)
 OptQty = Field(default=None, ge=0, max_digits=18, decimal_places=4)
 Code = Field(min_length=1, max_length=40)
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]  # a BIGINT: an absurd id is a 422, not a database overflow
 
 
 class RunCreate(BaseModel):
@@ -117,7 +118,7 @@ class ProjectionOut(BaseModel):
 class ProposalIds(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ids: list[int] = Field(min_length=1, max_length=10_000)
+    ids: list[RowId] = Field(min_length=1, max_length=10_000)
 
 
 class RejectIn(ProposalIds):
@@ -127,7 +128,7 @@ class RejectIn(ProposalIds):
 class ProposalChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    id: int
+    id: RowId
     quantity: Decimal | None = OptQty
     due_date: date | None = None
 
