@@ -126,6 +126,7 @@ PARTNER_REFUSED: set[tuple[str, str]] = {
     ("GET", f"{API}/rate-cards"),
     ("POST", f"{API}/rate-cards"),
     ("GET", f"{API}/rate-cards/{{code}}"),
+    ("PATCH", f"{API}/rate-cards/{{code}}"),
     ("POST", f"{API}/freight/shipments"),
     ("POST", f"{API}/freight/late-check"),
     ("GET", f"{API}/vehicles"),

@@ -52,6 +52,12 @@ def test_rate_cards_and_quotes_on_hand_worked_numbers(client: TestClient, sessio
         "LG-EXP", "2026-03-03", "in_time")
     none = client.post(f"{API}/freight-quotes", headers=h, json=body | {"choose_by": "promised_date"})
     assert none.status_code == 422 and none.json()["errors"][0]["field"] == "promised_date"
+    withdrawn = client.patch(f"{API}/rate-cards/LG-STD-2026", headers=h, json={"active": False})
+    assert withdrawn.status_code == 200 and withdrawn.json()["active"] is False
+    only_express = client.post(f"{API}/freight-quotes", headers=h, json=body).json()
+    assert [q["service_code"] for q in only_express["quotes"]] == ["LG-EXP"]
+    assert {"service_code": "LG-STD", "reason": "no active rate card valid on 2026-03-02"} in only_express["unrated"]
+    assert client.patch(f"{API}/rate-cards/NOPE", headers=h, json={"active": False}).status_code == 404
     carriers = client.get(f"{API}/carriers", headers=h).json()
     assert {c["code"] for c in carriers} >= {"LG-SF", "LG-ZTO"}
 

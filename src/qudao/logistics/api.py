@@ -26,6 +26,7 @@ from qudao.logistics.schemas import (
     QuoteIn,
     QuoteOut,
     QuoteResult,
+    RateCardActive,
     RateCardIn,
     RateCardOut,
     RoutePlanIn,
@@ -88,6 +89,12 @@ def create_rate_card(session: SessionDep, actor: ActorDep, body: RateCardIn) -> 
 @router.get("/rate-cards/{code}", response_model=RateCardOut)
 def get_rate_card(session: SessionDep, actor: ActorDep, code: str) -> RateCardOut:
     return RateCardOut.model_validate(carriers.get_rate_card(session, actor, code))
+
+
+@router.patch("/rate-cards/{code}", response_model=RateCardOut)
+def update_rate_card(session: SessionDep, actor: ActorDep, code: str, body: RateCardActive) -> RateCardOut:
+    """Withdraw a rate card (``active: false``) or bring it back; a newer card starts by its valid_from."""
+    return RateCardOut.model_validate(carriers.set_rate_card_active(session, actor, code, body.active))
 
 
 @router.post("/freight-quotes", response_model=QuoteResult)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from qudao.audit import service as audit
 from qudao.auth.permissions import authorize, require_staff
 from qudao.common.actor import Actor
+from qudao.common.records import snapshot
 from qudao.db import utcnow
 from qudao.engines.logistics import rating
 from qudao.errors import Conflict, FieldError, Invalid, NotFound, invalid
@@ -121,6 +122,18 @@ def get_rate_card(session: Session, actor: Actor, code: str) -> RateCard:
     return card
 
 
+def set_rate_card_active(session: Session, actor: Actor, code: str, active: bool) -> RateCard:
+    """Withdraw a rate card (or bring it back); quotes and bookings use only active cards."""
+    authorize(actor, "logistics:write")
+    require_staff(actor, "manage rate cards")
+    card = get_rate_card(session, actor, code)
+    if card.active != active:
+        before = snapshot(card)
+        card.active = active
+        audit.record_update(session, actor, card, before, action="activate" if active else "deactivate")
+    return card
+
+
 def set_webhook_secret(session: Session, actor: Actor, carrier_code: str, server_key: str) -> tuple[str, str]:
     """Generate (or rotate) the carrier's webhook secret; returns (secret, fingerprint) — the only time the
     secret is shown. Only the ciphertext and the fingerprint are stored; the audit row has the fingerprint."""
@@ -191,4 +204,10 @@ def quote(session: Session, actor: Actor, data: QuoteIn) -> rating.RatingResult:
         raise invalid("promised_date", "required when choosing by promised date")
     consignment = rating.Consignment(data.origin_province, data.destination_province, data.weight_kg,
                                      data.volume_m3, ship_date, data.promised_date)
-    return rating.rate(load_service_rates(session, ship_date).values(), consignment, data.choose_by)
+    rates = load_service_rates(session, ship_date)
+    result = rating.rate(rates.values(), consignment, data.choose_by)
+    without = session.scalars(select(CarrierService.code).where(CarrierService.active.is_(True),
+                                                                CarrierService.id.not_in(list(rates) or [0]))
+                              .order_by(CarrierService.code))
+    result.unrated += [(code, f"no active rate card valid on {ship_date.isoformat()}") for code in without]
+    return result

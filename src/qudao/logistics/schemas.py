@@ -87,6 +87,10 @@ class RateCardIn(Strict):
     lanes: list[LaneIn] = Field(min_length=1, max_length=2000)
 
 
+class RateCardActive(Strict):
+    active: bool
+
+
 class BreakOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
