@@ -87,7 +87,7 @@ def single_models(train: pd.DataFrame, n_jobs: int):
     return fc.reset_index(drop=fc.index.name is None), time.perf_counter() - t0
 
 
-def from_db(url: str | None, scale: str, jobs: int, grain: str, horizon: int) -> None:
+def from_db(url: str | None, scale: str, jobs: int, grain: str, horizon: int, reconcile: str = "none") -> None:
     """The demo's history through the run service (see the module docstring)."""
     import tempfile
     from datetime import timedelta
@@ -114,7 +114,7 @@ def from_db(url: str | None, scale: str, jobs: int, grain: str, horizon: int) ->
         last_day = load_history(session, SYSTEM, start=last, end=None, grain="day")["ds"].max()
         days = {"day": 1, "week": 7}.get(grain, 31)
         held_out = timedelta(days=days * horizon)
-        run = service.start_run(session, SYSTEM, ForecastRunCreate(grain=grain, horizon=horizon,
+        run = service.start_run(session, SYSTEM, ForecastRunCreate(grain=grain, horizon=horizon, reconcile=reconcile,
                                                                    history_end=last_day - held_out))
         session.flush()
         run_id = run.id
@@ -132,7 +132,8 @@ def from_db(url: str | None, scale: str, jobs: int, grain: str, horizon: int) ->
           f"{jobs} process(es): {elapsed:.1f} s for the whole run ({n / elapsed:.1f} series/s; engine and bulk "
           f"write inside the run: {summary['seconds']} s)")
     print("  classes: " + ", ".join(f"{k} {v}" for k, v in summary["classes"].items()))
-    print(f"  stockout days treated as missing demand: {summary['history']['stockout_days_unconstrained']:,}")
+    print(f"  stockout days treated as missing demand: {summary['history']['stockout_days_unconstrained']:,}; "
+          f"event uplift {summary['events']['uplift']}; reconciliation {summary['reconciliation']}")
     overall = measured["overall"] or {}
     if overall.get("wape") is not None:
         print(f"held-out {horizon} {grain}s through {measured['measured_through']} ({overall['series']:,} series, "
@@ -158,11 +159,12 @@ def main() -> None:
     parser.add_argument("--demo-scale", default="small", help="demo scale for --from-db without a URL")
     parser.add_argument("--grain", default="day", choices=["day", "week", "month"], help="--from-db: run grain")
     parser.add_argument("--horizon", type=int, default=HORIZON, help="--from-db: periods forecast and held out")
+    parser.add_argument("--reconcile", default="none", choices=["none", "ols"], help="--from-db: reconciliation")
     args = parser.parse_args()
     if args.from_db is not None:
         warnings.filterwarnings("ignore")
         from_db(None if args.from_db == "demo" else args.from_db, args.demo_scale, args.jobs, args.grain,
-                args.horizon)
+                args.horizon, args.reconcile)
         return
     n = 10_000 if args.full else args.series
     warnings.filterwarnings("ignore")
