@@ -12,8 +12,8 @@ from qudao.locations import models as locations_models
 from qudao.logistics import models as logistics_models
 from qudao.orders import models as orders_models
 from qudao.partners import models as partners_models
-from qudao.production import models as production_models
 from qudao.planning import models as planning_models
+from qudao.production import models as production_models
 from qudao.purchasing import models as purchasing_models
 from qudao.suppliers import models as suppliers_models
 
