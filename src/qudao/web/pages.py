@@ -25,6 +25,7 @@ from qudao.web import (
 )
 from qudao.web import forecasting as forecasting_pages
 from qudao.web import logistics as logistics_pages
+from qudao.web import planning as planning_pages
 from qudao.web import production as production_pages
 from qudao.web import suppliers as supplier_pages
 from qudao.web.common import (
@@ -136,6 +137,7 @@ def install(app: FastAPI) -> None:
     app.include_router(purchasing_pages.router())
     app.include_router(forecasting_pages.router())
     app.include_router(production_pages.router())
+    app.include_router(planning_pages.router())
     app.include_router(logistics_pages.router())
     app.include_router(supplier_pages.router())
 
