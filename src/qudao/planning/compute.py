@@ -12,6 +12,7 @@ import polars as pl
 from qudao.engines.planning import (
     PlanOptions,
     gross_requirements,
+    network_levels,
     peg_network,
     plan_network,
     vmi_replenishment,
@@ -105,16 +106,21 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
         np.add.at(gross, (t["source_idx"].to_numpy(), t["release_bucket"].to_numpy()), t["quantity"].to_numpy())
     progress("plan", 0.35)
     edges = link.bom_edges(net, prod.bom) if prod is not None else None
-    component = np.zeros((n, h))
-    for _ in range(1 + (edges.depth + 1 if edges is not None else 0)):
-        plan = plan_network(gross + component, on_hand, net.sourcing, scheduled_receipts=sched, safety_stock=ss,
+    # Re-plan until nothing more flows upstream: components of planned production (BOM) and past-due
+    # transfer releases, which are still owed by their source now (the past-due column of DRP counts in the
+    # source's first bucket; Martin, DRP, 1995). Each pass is one vectorised network plan.
+    extra = np.zeros((n, h))
+    passes = 2 + int(network_levels(n, net.sourcing, net.labels).max(initial=0)) + (edges.depth + 1 if edges else 0)
+    src_index = pl.DataFrame({"source": net.labels, "source_idx": np.arange(n)})
+    for _ in range(passes):
+        plan = plan_network(gross + extra, on_hand, net.sourcing, scheduled_receipts=sched, safety_stock=ss,
                             lots=lots, items=net.labels)
-        if edges is None:
+        again = _past_due_transfers(plan.orders, src_index, n, h)
+        if edges is not None:
+            again += link.component_demand(edges, plan.orders, n, h)
+        if np.allclose(again, extra):
             break
-        again = link.component_demand(edges, plan.orders, n, h)
-        if np.allclose(again, component):
-            break
-        component = again
+        extra = again
     record = plan.record
     poh = record.projected_on_hand.copy()
     planned = record.planned_receipts.copy()
@@ -126,7 +132,6 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
 
     engine_orders = plan.orders
     if engine_orders.height:
-        src_index = pl.DataFrame({"source": net.labels, "source_idx": np.arange(n)})
         engine_orders = engine_orders.join(src_index, on="source", how="left").with_columns(
             pl.lit("").alias("reason"))
     orders_all = pl.concat([f for f in (engine_orders, extra_orders) if f.height], how="diagonal_relaxed") \
@@ -172,6 +177,16 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
     }
     summary["allocations"] = allocations.height
     return Result(proposals, pegs, exceptions, projections, allocations, summary)
+
+
+def _past_due_transfers(orders: pl.DataFrame, src_index: pl.DataFrame, n: int, h: int) -> np.ndarray:
+    """Transfer releases that fell before bucket 0, as requirements on their source in bucket 0."""
+    m = np.zeros((n, h))
+    if orders.height:
+        o = orders.filter((pl.col("kind") == "transfer") & (pl.col("release_bucket") < 0)).join(
+            src_index, on="source", how="inner")
+        np.add.at(m[:, 0], o["source_idx"].to_numpy(), o["quantity"].to_numpy())
+    return m
 
 
 def _vmi_orders(net: Network, deliveries: pl.DataFrame, h: int) -> tuple[pl.DataFrame, np.ndarray]:

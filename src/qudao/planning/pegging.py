@@ -45,8 +45,8 @@ def peg_on_request(session: Session, run: PlanningRun, proposal: PlanningProposa
 
     dependent = np.zeros_like(gross)
     for _, released, q in down:
-        b = bucket(released)
-        if 0 <= b < gross.size:
+        b = max(bucket(released), 0)  # a past-due release is owed now: the run put it in bucket 0
+        if b < gross.size:
             dependent[b] += float(q)
     rest = np.maximum(gross - dependent, 0.0)
     t = np.flatnonzero(sched > 0)
