@@ -5,6 +5,7 @@ from qudao.auth import models as auth_models
 from qudao.catalog import models as catalog_models
 from qudao.channels import models as channels_models
 from qudao.common import idempotency
+from qudao.crm import models as crm_models
 from qudao.demand import models as demand_models
 from qudao.forecasting import models as forecasting_models
 from qudao.inventory import models as inventory_models
@@ -22,6 +23,7 @@ __all__ = [
     "auth_models",
     "catalog_models",
     "channels_models",
+    "crm_models",
     "demand_models",
     "forecasting_models",
     "idempotency",

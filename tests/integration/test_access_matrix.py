@@ -88,6 +88,7 @@ AREA_BY_SEGMENT: dict[str, str] = {
     "route-plans": "logistics",
     "trips": "logistics",
     "carrier-webhooks": "logistics",
+    "crm": "crm",
 }
 # Routes whose permission is not the one the rule above derives: (method, path) -> any of these.
 PERMISSION_OVERRIDES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -103,6 +104,23 @@ KNOWN_GAPS: dict[tuple[str, str], str] = {}
 # Operations a partner user is refused although its role has the area's permission (staff-only).
 PARTNER_REFUSED: set[tuple[str, str]] = {
     ("POST", f"{API}/partners"),
+    ("POST", f"{API}/crm/tickets/escalate"),
+    ("POST", f"{API}/crm/interactions"),
+    ("GET", f"{API}/crm/tasks"),
+    ("POST", f"{API}/crm/tasks"),
+    ("POST", f"{API}/crm/tasks/{{task_id}}/done"),
+    ("GET", f"{API}/crm/leads"),
+    ("POST", f"{API}/crm/leads"),
+    ("GET", f"{API}/crm/opportunities"),
+    ("POST", f"{API}/crm/opportunities"),
+    ("GET", f"{API}/crm/opportunities/expected-revenue"),
+    ("PATCH", f"{API}/crm/opportunities/{{opportunity_id}}"),
+    ("POST", f"{API}/crm/opportunities/{{opportunity_id}}/close"),
+    ("GET", f"{API}/crm/quotes"),
+    ("POST", f"{API}/crm/quotes"),
+    ("GET", f"{API}/crm/quotes/{{quote_id}}"),
+    ("POST", f"{API}/crm/quotes/{{quote_id}}/order"),
+    ("POST", f"{API}/crm/contacts/merge"),
     ("DELETE", f"{API}/partners/{{code}}"),
     ("POST", f"{API}/orders/{{order_id}}/reallocate"),
     ("POST", f"{API}/orders/{{order_id}}/release-hold"),
@@ -149,6 +167,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", f"{API}/partners"): {"code": "AM-NEWP", "name": "New partner", "roles": ["retailer"]},
     ("PATCH", f"{API}/partners/{{code}}"): {"name": "Renamed"},
     ("POST", f"{API}/partners/{{code}}/contacts"): {"name": "Mr Matrix"},
+    # resume is an action partner users may take too, so the route is never refused for them
+    ("POST", f"{API}/crm/tickets/{{ticket_id}}/actions"): {"action": "resume"},
     ("POST", f"{API}/channels"): {"code": "AM-NEWCH", "name_zh": "新渠道", "name_en": "New", "kind": "retail"},
     ("PATCH", f"{API}/channels/{{code}}"): {"name_en": "Renamed"},
     ("POST", f"{API}/locations"): {"code": "AM-NEWL", "name": "New store", "kind": "store"},
@@ -271,6 +291,7 @@ PATH_VALUES: dict[tuple[str, str], str] = {
     ("partners", "code"): "AM-P1",
     ("channels", "code"): "AM-CH",
     ("locations", "code"): "AM-L1",
+    ("crm", "code"): "AM-P1",
 }
 
 
