@@ -5,10 +5,13 @@
     .venv/bin/python bench/orders.py --pg postgresql://postgres@127.0.0.1:5432/postgres --full
                                                                        # 2,000 single orders, 100,000 lines
 
-A real server (uvicorn, ``--workers`` processes) on a fresh database: 500 SKUs stocked at 4 distribution
-centres, 100 customers with their stores. Single orders (1-3 lines, ``--clients`` keep-alive clients in
-parallel) go to ``POST /api/v1/orders``; the batch phase sends ``--batch-orders`` orders of 5 lines per
-``POST /api/v1/orders/batch`` until ``--lines`` lines are in, and counts the lines allocated.
+A real server (uvicorn, ``--workers`` processes, uvloop + httptools) on a fresh database: 500 SKUs stocked
+at 4 distribution centres, 100 customers with their stores. Single orders (1-3 lines, ``--clients``
+concurrent keep-alive connections) go to ``POST /api/v1/orders``; the load generator is a bare asyncio
+HTTP/1.1 client with the bodies serialised before the clock starts, so it takes little of the two cores
+from the server (it reports its own CPU per order beside the server's). The batch phase sends
+``--batch-orders`` orders of 5 lines per ``POST /api/v1/orders/batch`` until ``--lines`` lines are in, and
+counts the lines allocated. Other work on the machine skews every figure: check ``uptime`` first.
 Baselines (issue 3, PostgreSQL on this 2-core machine): >= 300 single orders/s with p99 < 50 ms,
 >= 2,000 allocated lines/s through the batch endpoint.
 """

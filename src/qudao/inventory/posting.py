@@ -209,6 +209,8 @@ def post_movements(session: Session, actor: Actor, rows: list[dict[str, Any]], *
     balance locks). Fires the stock-available hook for keys that gained stock."""
     if not rows:
         return []
+    if not returning and _post_small_pg(session, rows):
+        return []
     ids: list[int] = []
     if returning:
         ids = [r[0] for r in session.execute(_INSERT_MOVEMENTS_RETURNING, rows)]
@@ -247,6 +249,52 @@ def post_movements(session: Session, actor: Actor, rows: list[dict[str, Any]], *
     if arriving:
         _notify_stock_available(session, actor, arriving)
     return ids
+
+
+SMALL_POST = 20  # movement rows up to which PostgreSQL gets the whole posting as one statement
+_SMALL_POSTS: dict[tuple[Any, ...], str] = {}
+
+
+def _post_small_pg(session: Session, rows: list[dict[str, Any]]) -> bool:
+    """PostgreSQL, a few movement rows without lots (a single order's reservations): insert the rows and
+    apply their summed deltas to the balances in ONE statement (a data-modifying ``WITH``), the same
+    arithmetic as the general path (``bucket = bucket + delta``, under the caller's locks). Returns False
+    when the general path must do it (other databases, lots, many rows, stock arriving)."""
+    if (len(rows) > SMALL_POST or not is_postgres(session)
+            or any(r["lot_id"] is not None or r["movement_type"] in STOCK_ARRIVING for r in rows)):
+        return False
+    sums: dict[Key, dict[str, Decimal]] = defaultdict(lambda: dict.fromkeys(BUCKETS, ZERO))
+    for r in rows:
+        s = sums[(r["product_id"], r["location_id"])]
+        for bucket in BUCKETS:
+            s[bucket] += r[f"{bucket}_delta"]
+    deltas = [(key, s) for key, s in sums.items() if any(s.values())]
+    columns = list(rows[0])
+    shape = (len(rows), len(deltas), tuple(columns))
+    sql = _SMALL_POSTS.get(shape)
+    if sql is None:
+        dialect = session.get_bind().dialect
+        types = {c: MOV.c[c].type.compile(dialect=dialect) for c in columns}
+        values = ", ".join("(" + ", ".join(f"%(m{i}_{c})s::{types[c]}" for c in columns) + ")"
+                           for i in range(len(rows)))
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        sql = f"INSERT INTO stock_movements ({quoted}) VALUES {values}"
+        if deltas:
+            changes = ", ".join(
+                "(" + ", ".join([f"%(b{j}_p)s::BIGINT", f"%(b{j}_l)s::BIGINT"]
+                                + [f"%(b{j}_{b})s::NUMERIC" for b in BUCKETS]) + ")" for j in range(len(deltas)))
+            sql = (f"WITH moved AS ({sql}) UPDATE stock_balances SET "
+                   + ", ".join(f'"{b}" = stock_balances."{b}" + d."{b}"' for b in BUCKETS)
+                   + f", updated_at = %(now)s FROM (VALUES {changes}) AS d(p, l, {', '.join(BUCKETS)}) "
+                   "WHERE stock_balances.product_id = d.p AND stock_balances.location_id = d.l")
+        if len(_SMALL_POSTS) < 512:
+            _SMALL_POSTS[shape] = sql
+    params: dict[str, Any] = {f"m{i}_{c}": v for i, r in enumerate(rows) for c, v in r.items()}
+    params["now"] = utcnow()
+    for j, ((product_id, location_id), s) in enumerate(deltas):
+        params.update({f"b{j}_p": product_id, f"b{j}_l": location_id, **{f"b{j}_{b}": v for b, v in s.items()}})
+    session.connection().exec_driver_sql(sql, params)
+    return True
 
 
 def positive_quantity(name: str, quantity: Decimal) -> Decimal:

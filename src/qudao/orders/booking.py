@@ -32,7 +32,7 @@ from qudao.common.actor import Actor
 from qudao.db import is_postgres, utcnow
 from qudao.engines import allocation as engine
 from qudao.inventory import service as inventory
-from qudao.orders import stock
+from qudao.orders import stock, writes
 from qudao.orders.intake import audit_after, load_reference_data, open_credit, prepare, reject
 from qudao.orders.models import Allocation, OrderStatus, SalesOrder, SalesOrderLine
 from qudao.orders.schemas import OrderCreate, OrderOut
@@ -100,7 +100,7 @@ def book_order(session: Session, actor: Actor, data: OrderCreate, *, source: str
         events.append(stock.allocation_event(order_id, "allocated", [
             {"line_id": a["order_line_id"], "location_id": a["location_id"], "quantity": str(a["quantity"])}
             for a in allocations]))
-    stock.insert_together(session, [
+    writes.insert_together(session, [
         (Allocation.__table__, allocations),
         (stock.AUDIT, stock.audit_rows(actor, "create", [(order_id, None, audit_after(order, lines))])),
         (stock.EVENTS, stock.event_rows(actor, events))])
@@ -113,18 +113,18 @@ def _insert_lines(session: Session, order_id: int, lines: list[dict[str, Any]], 
     if not is_postgres(session):
         if new_status is not None:
             session.execute(_SET_STATUS, {"status_order_id": order_id, "new_status": new_status})
-        return stock.bulk_insert(session, LINES, lines, with_ids=True)
+        return writes.bulk_insert(session, LINES, lines, with_ids=True)
 
     def build() -> Any:
-        stmt = insert(LINES).values(stock.values_bound(LINES, 0, len(lines), list(lines[0]))).returning(
+        stmt = insert(LINES).values(writes.values_bound(LINES, 0, len(lines), list(lines[0]))).returning(
             LINES.c.id, LINES.c.line_no)
         return stmt.add_cte(_SET_STATUS.cte("status_set")) if new_status is not None else stmt
 
-    params = stock.values_params(LINES, 0, lines)
+    params = writes.values_params(LINES, 0, lines)
     if new_status is not None:
         params.update(status_order_id=order_id, new_status=new_status, updated_at=utcnow())
     shape = ("lines", len(lines), tuple(lines[0]), new_status is not None)
-    ids = {line_no: line_id for line_id, line_no in stock.execute_compiled(session, shape, build, params)}
+    ids = {line_no: line_id for line_id, line_no in writes.execute_compiled(session, shape, build, params)}
     return [ids[line["line_no"]] for line in lines]
 
 
