@@ -100,7 +100,9 @@ def create_contact(session: Session, actor: Actor, data: CrmContactCreate) -> Co
     session.flush()
     profile = _profile(session, contact.id)
     profile.roles, profile.tags = sorted(set(data.roles)), sorted(set(data.tags))
-    audit.record_create(session, actor, profile)
+    session.flush()
+    audit.record(session, actor, action="create", entity=ContactProfile.__tablename__, entity_id=contact.id,
+                 after={"roles": profile.roles, "tags": profile.tags})
     return contact
 
 
