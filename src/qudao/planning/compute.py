@@ -111,16 +111,21 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
     # source's first bucket; Martin, DRP, 1995). Each pass is one vectorised network plan.
     extra = np.zeros((n, h))
     passes = 2 + int(network_levels(n, net.sourcing, net.labels).max(initial=0)) + (edges.depth + 1 if edges else 0)
-    src_index = pl.DataFrame({"source": net.labels, "source_idx": np.arange(n)})
-    for _ in range(passes):
+    # The first pass builds the orders; if anything flows upstream, the passes that follow skip the order
+    # frame (the flows come from the record) until stable, and a last pass builds the orders again.
+    plan = plan_network(gross, on_hand, net.sourcing, scheduled_receipts=sched, safety_stock=ss, lots=lots,
+                        items=net.labels)
+    again = _upstream(net, plan.record.planned_receipts, edges)
+    if not np.allclose(again, extra):
+        for _ in range(passes):
+            extra = again
+            plan = plan_network(gross + extra, on_hand, net.sourcing, scheduled_receipts=sched, safety_stock=ss,
+                                lots=lots, items=net.labels, make_orders=False)
+            again = _upstream(net, plan.record.planned_receipts, edges)
+            if np.allclose(again, extra):
+                break
         plan = plan_network(gross + extra, on_hand, net.sourcing, scheduled_receipts=sched, safety_stock=ss,
                             lots=lots, items=net.labels)
-        again = _past_due_transfers(plan.orders, src_index, n, h)
-        if edges is not None:
-            again += link.component_demand(edges, plan.orders, n, h)
-        if np.allclose(again, extra):
-            break
-        extra = again
     record = plan.record
     poh = record.projected_on_hand.copy()
     planned = record.planned_receipts.copy()
@@ -132,6 +137,7 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
 
     engine_orders = plan.orders
     if engine_orders.height:
+        src_index = pl.DataFrame({"source": net.labels, "source_idx": np.arange(n)})
         engine_orders = engine_orders.join(src_index, on="source", how="left").with_columns(
             pl.lit("").alias("reason"))
     orders_all = pl.concat([f for f in (engine_orders, extra_orders) if f.height], how="diagonal_relaxed") \
@@ -179,14 +185,31 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
     return Result(proposals, pegs, exceptions, projections, allocations, summary)
 
 
-def _past_due_transfers(orders: pl.DataFrame, src_index: pl.DataFrame, n: int, h: int) -> np.ndarray:
-    """Transfer releases that fell before bucket 0, as requirements on their source in bucket 0."""
-    m = np.zeros((n, h))
-    if orders.height:
-        o = orders.filter((pl.col("kind") == "transfer") & (pl.col("release_bucket") < 0)).join(
-            src_index, on="source", how="inner")
-        np.add.at(m[:, 0], o["source_idx"].to_numpy(), o["quantity"].to_numpy())
-    return m
+def _upstream(net: Network, receipts: np.ndarray, edges) -> np.ndarray:
+    """What flows upstream outside the engine's own propagation, from the planned receipts: the part of each
+    transfer rule's share released before bucket 0 (owed by the source now, in its bucket 0) and, with a
+    BOM, components of production released (past-due production counts in bucket 0)."""
+    n, h = receipts.shape
+    out = np.zeros((n, h))
+    s = net.sourcing
+    cum = np.cumsum(receipts, axis=1)
+    t = np.flatnonzero((s.kind == 0) & (s.lead_time > 0))
+    if t.size:
+        owed = s.share[t] * cum[s.node[t], np.minimum(s.lead_time[t], h) - 1]
+        np.add.at(out[:, 0], s.source[t], owed)
+    if edges is not None:
+        m = np.flatnonzero(s.kind == 2)
+        releases = np.zeros((n, h))
+        for lag in np.unique(s.lead_time[m]).tolist():
+            e = m[s.lead_time[m] == lag]
+            part = receipts[s.node[e]] * s.share[e][:, None]
+            if lag >= h:
+                np.add.at(releases[:, 0], s.node[e], part.sum(axis=1))
+                continue
+            np.add.at(releases, s.node[e], np.pad(part[:, lag:], ((0, 0), (0, lag))))
+            np.add.at(releases[:, 0], s.node[e], part[:, :lag].sum(axis=1))
+        out += np.asarray(edges.matrix(n) @ releases)
+    return out
 
 
 def _vmi_orders(net: Network, deliveries: pl.DataFrame, h: int) -> tuple[pl.DataFrame, np.ndarray]:
