@@ -11,11 +11,13 @@ from qudao.forecasting import models as forecasting_models
 from qudao.inventory import models as inventory_models
 from qudao.locations import models as locations_models
 from qudao.logistics import models as logistics_models
+from qudao.loyalty import models as loyalty_models
 from qudao.orders import models as orders_models
 from qudao.partners import models as partners_models
 from qudao.planning import models as planning_models
 from qudao.production import models as production_models
 from qudao.purchasing import models as purchasing_models
+from qudao.segments import models as segments_models
 from qudao.suppliers import models as suppliers_models
 
 __all__ = [
@@ -30,10 +32,12 @@ __all__ = [
     "inventory_models",
     "locations_models",
     "logistics_models",
+    "loyalty_models",
     "orders_models",
     "partners_models",
     "production_models",
     "planning_models",
     "purchasing_models",
+    "segments_models",
     "suppliers_models",
 ]

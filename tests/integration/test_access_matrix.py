@@ -89,6 +89,7 @@ AREA_BY_SEGMENT: dict[str, str] = {
     "trips": "logistics",
     "carrier-webhooks": "logistics",
     "crm": "crm",
+    "loyalty": "crm",
 }
 # Routes whose permission is not the one the rule above derives: (method, path) -> any of these.
 PERMISSION_OVERRIDES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -103,6 +104,12 @@ PERMISSION_OVERRIDES: dict[tuple[str, str], tuple[str, ...]] = {
 KNOWN_GAPS: dict[tuple[str, str], str] = {}
 # Operations a partner user is refused although its role has the area's permission (staff-only).
 PARTNER_REFUSED: set[tuple[str, str]] = {
+    # loyalty: programmes, enrolment, credits, adjustments and expiry are staff work; a partner redeems its own
+    ("POST", f"{API}/loyalty/programmes"),
+    ("POST", f"{API}/loyalty/members"),
+    ("POST", f"{API}/loyalty/members/{{member_id}}/adjustments"),
+    ("POST", f"{API}/loyalty/accruals"),
+    ("POST", f"{API}/loyalty/expiry-runs"),
     ("POST", f"{API}/partners"),
     ("POST", f"{API}/crm/tickets/escalate"),
     ("POST", f"{API}/crm/interactions"),

@@ -37,6 +37,7 @@ def api_router() -> APIRouter:
     from qudao.inventory.api import router as inventory_router
     from qudao.locations.api import router as locations_router
     from qudao.logistics.api import router as logistics_router
+    from qudao.loyalty.api import router as loyalty_router
     from qudao.orders.api import intake_router as order_intake_router
     from qudao.orders.api import router as orders_router
     from qudao.partners.api import router as partners_router
@@ -67,6 +68,7 @@ def api_router() -> APIRouter:
     router.include_router(demand_router)
     router.include_router(forecasting_router)
     router.include_router(crm_router)
+    router.include_router(loyalty_router)
     return router
 
 

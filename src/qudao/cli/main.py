@@ -8,6 +8,7 @@ from qudao.cli import db, demo, forecast, route, transfer, users
 from qudao.cli import crm as crm_cli
 from qudao.cli import inventory as inventory_cli
 from qudao.cli import logistics as logistics_cli
+from qudao.cli import loyalty as loyalty_cli
 from qudao.cli import orders as orders_cli
 from qudao.cli import plan as plan_cli
 from qudao.cli import production as production_cli
@@ -27,6 +28,7 @@ app.add_typer(route.app, name="route")
 app.add_typer(forecast.app, name="forecast")
 app.add_typer(plan_cli.app, name="plan")
 app.add_typer(logistics_cli.app, name="logistics")
+app.add_typer(loyalty_cli.app, name="loyalty")
 app.add_typer(crm_cli.app, name="crm")
 app.command("demo")(demo.demo_command)
 app.command("import")(transfer.import_command)
