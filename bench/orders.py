@@ -33,6 +33,7 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import insert
+from sqlalchemy.engine import make_url
 
 from qudao import migrate
 from qudao.auth import security
@@ -160,6 +161,24 @@ def cpu_seconds(pid: int) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def database_cpu_seconds(url: str) -> float:
+    """CPU time of the PostgreSQL backends serving the bench database (their process title names it;
+    Linux, server on this machine). 0 for SQLite, which runs inside the server processes."""
+    name = make_url(url).database or ""
+    if not url.startswith("postgresql") or not name:
+        return 0.0
+    total = 0
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            if f" {name} ".encode() not in (proc / "cmdline").read_bytes():
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def single_orders(port: int, token: str, count: int, clients: int) -> tuple[float, list[float], int]:
     """``count`` orders from ``clients`` concurrent keep-alive connections; returns (orders/s, latencies ms,
     errors). The load generator is a bare asyncio HTTP/1.1 client in this process (bodies serialised
@@ -208,23 +227,32 @@ def run(label: str, url: str, args: argparse.Namespace) -> dict[str, float]:
     server = start_server(url, port, workers)
     base = f"http://127.0.0.1:{port}"
     try:
-        cpu0, own0 = cpu_seconds(server.pid), time.process_time()
+        cpu0, db0, own0 = cpu_seconds(server.pid), database_cpu_seconds(url), time.process_time()
         rate, lat, errors = single_orders(port, token, args.single, args.clients)
         server_ms = (cpu_seconds(server.pid) - cpu0) * 1000 / args.single
+        db_ms = (database_cpu_seconds(url) - db0) * 1000 / args.single
         client_ms = (time.process_time() - own0) * 1000 / args.single
+        total_ms = server_ms + db_ms + client_ms
+        cores = os.cpu_count() or 1
         p50, p95, p99 = (percentile(lat, q) for q in (50, 95, 99))
         print(f"[{label}] single orders: {args.single} with {args.clients} clients, {workers} worker(s): "
               f"{rate:.0f} orders/s (goal >= {GOAL_SINGLE_PER_SECOND}); latency p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
               f"p99 {p99:.1f} ms (goal p99 < {GOAL_P99_MS}); mean {statistics.mean(lat):.1f} ms; errors {errors}; "
-              f"CPU per order: server {server_ms:.2f} ms, load generator {client_ms:.2f} ms "
-              f"(includes the unmeasured warm-up and body building)", flush=True)
+              f"CPU per order: server {server_ms:.2f} ms, database {db_ms:.2f} ms, load generator {client_ms:.2f} ms "
+              f"(includes warm-up and body building) = {total_ms:.2f} ms, so {cores} idle cores could do about "
+              f"{cores * 1000 / total_ms:.0f} orders/s", flush=True)
+        cpu0, db0 = cpu_seconds(server.pid), database_cpu_seconds(url)
         lps, sent, allocated, seconds = batch_orders(base, token, args.lines, args.batch_orders)
+        batch_cpu = cpu_seconds(server.pid) - cpu0 + database_cpu_seconds(url) - db0
         print(f"[{label}] batch: {sent} lines in {seconds:.1f} s = {lps:.0f} lines/s, {allocated} allocated "
-              f"({allocated / seconds:.0f} allocated lines/s; goal >= {GOAL_BATCH_LINES_PER_SECOND})", flush=True)
+              f"({allocated / seconds:.0f} allocated lines/s; goal >= {GOAL_BATCH_LINES_PER_SECOND}); "
+              f"server + database CPU {batch_cpu:.1f} s, so {cores} idle cores could do about "
+              f"{cores * sent / max(batch_cpu, 1e-9):.0f} lines/s", flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return {"orders_per_s": rate, "p50": p50, "p95": p95, "p99": p99, "server_cpu_ms": server_ms, "lines_per_s": lps,
+    return {"orders_per_s": rate, "p50": p50, "p95": p95, "p99": p99, "server_cpu_ms": server_ms,
+            "db_cpu_ms": db_ms, "capacity": cores * 1000 / total_ms, "lines_per_s": lps,
             "allocated_per_s": allocated / seconds}
 
 
@@ -254,6 +282,8 @@ def main() -> None:
             ("latency p50 ms", "p50", ""), ("latency p95 ms", "p95", ""),
             ("latency p99 ms", "p99", f"< {GOAL_P99_MS}"),
             ("server CPU ms per order", "server_cpu_ms", ""),
+            ("database CPU ms per order", "db_cpu_ms", ""),
+            ("orders/s all cores could do", "capacity", f">= {GOAL_SINGLE_PER_SECOND}"),
             ("batch lines/s", "lines_per_s", ""),
             ("batch allocated lines/s", "allocated_per_s", f">= {GOAL_BATCH_LINES_PER_SECOND}")]
     for title, key, goal in rows:
