@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from qudao.cli import db, demo, forecast, route, transfer, users
 from qudao.cli import crm as crm_cli
+from qudao.cli import db, demo, forecast, route, transfer, users
 from qudao.cli import inventory as inventory_cli
 from qudao.cli import logistics as logistics_cli
 from qudao.cli import loyalty as loyalty_cli

@@ -226,3 +226,17 @@ def order_quote(session: Session, actor: Actor, quote_id: int, data: QuoteToOrde
                                                                         reason=f"quote {quote.number} ordered"))
     return quote, order
 
+
+
+def pipeline_by_stage(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """Open opportunities per stage in funnel order: count, amount and expected (weighted) amount."""
+    _staff(actor, "crm:read", "read the pipeline")
+    rows = session.execute(select(Opportunity.stage, Opportunity.amount, Opportunity.probability)
+                           .where(Opportunity.stage.not_in(CLOSED_STAGES))).all()
+    stages = {s: {"stage": s, "count": 0, "amount": Decimal(0), "expected": Decimal(0)} for s in STAGE_PROBABILITY}
+    for stage, amount, probability in rows:
+        bucket = stages.setdefault(stage, {"stage": stage, "count": 0, "amount": Decimal(0), "expected": Decimal(0)})
+        bucket["count"] += 1
+        bucket["amount"] += amount
+        bucket["expected"] += amount * probability / HUNDRED
+    return list(stages.values())
