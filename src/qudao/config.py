@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     max_page_size: int = 500
     valuation_method: str = Field(default="fifo", pattern="^(fifo|moving_average)$")
     dask_scheduler: str | None = None
+    # CPFR: a line is an exception when partner and statistical forecasts differ by more than both.
+    cpfr_threshold_pct: float = Field(default=20.0, ge=0)
+    cpfr_threshold_units: float = Field(default=10.0, ge=0)
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one generated once and kept in ``state_dir`` (mode 0600)."""

@@ -5,6 +5,7 @@ from qudao.auth import models as auth_models
 from qudao.catalog import models as catalog_models
 from qudao.channels import models as channels_models
 from qudao.common import idempotency
+from qudao.cpfr import models as cpfr_models
 from qudao.crm import models as crm_models
 from qudao.demand import models as demand_models
 from qudao.forecasting import models as forecasting_models
@@ -25,6 +26,7 @@ __all__ = [
     "auth_models",
     "catalog_models",
     "channels_models",
+    "cpfr_models",
     "crm_models",
     "demand_models",
     "forecasting_models",
@@ -35,8 +37,8 @@ __all__ = [
     "loyalty_models",
     "orders_models",
     "partners_models",
-    "production_models",
     "planning_models",
+    "production_models",
     "purchasing_models",
     "segments_models",
     "suppliers_models",

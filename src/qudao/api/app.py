@@ -30,6 +30,7 @@ def api_router() -> APIRouter:
     from qudao.auth.api import router as auth_router
     from qudao.catalog.api import router as catalog_router
     from qudao.channels.api import router as channels_router
+    from qudao.cpfr.api import router as cpfr_router
     from qudao.crm.api import router as crm_router
     from qudao.demand.api import router as demand_router
     from qudao.forecasting.api import router as forecasting_router
@@ -68,6 +69,7 @@ def api_router() -> APIRouter:
     router.include_router(demand_router)
     router.include_router(forecasting_router)
     router.include_router(crm_router)
+    router.include_router(cpfr_router)
     router.include_router(loyalty_router)
     return router
 

@@ -12,6 +12,7 @@ class TransferKind(StrEnum):
     channels = "channels"
     locations = "locations"
     sell_through = "sell_through"  # daily POS facts, checked and written by qudao.demand
+    partner_forecast = "partner_forecast"  # a partner's forecast version, checked and written by qudao.cpfr
 
 
 class FileFormat(StrEnum):

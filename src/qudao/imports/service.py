@@ -100,6 +100,9 @@ def import_master_data(
     if kind == K.sell_through:
         return _import_sell_through(session, actor, settings, content, filename, fmt, skip_invalid=skip_invalid,
                                     dry_run=dry_run, progress=report)
+    if kind == K.partner_forecast:
+        return _import_partner_forecast(session, actor, settings, content, filename, fmt, skip_invalid=skip_invalid,
+                                        dry_run=dry_run)
     spec = SPECS[kind]
     file_format = format_of(filename, fmt)
     if len(content) > settings.import_max_bytes:
@@ -168,6 +171,23 @@ def _import_sell_through(session: Session, actor: Actor, settings: Settings, con
     return ImportReport(kind=K.sell_through, file=filename, format=file_format, rows=rows, valid=rows,
                         created=written.created, skipped=0, dry_run=dry_run, errors=[], skipped_rows=[],
                         replaced=written.replaced)
+
+
+def _import_partner_forecast(session: Session, actor: Actor, settings: Settings, content: bytes, filename: str,
+                             fmt: FileFormat | None, *, skip_invalid: bool, dry_run: bool) -> ImportReport:
+    """A partner's forecast file becomes a new version of its forecast (all or nothing, one partner per file;
+    see ``qudao.cpfr.service``): the rows are checked and written by that area's service."""
+    from qudao.cpfr.files import import_partner_forecast_file
+
+    if skip_invalid:
+        raise invalid("skip_invalid", "partner forecast imports are all or nothing; fix the listed rows instead")
+    file_format = format_of(filename, fmt)
+    submission, rows = import_partner_forecast_file(
+        session, actor, content, filename, file_format=file_format, max_bytes=settings.import_max_bytes,
+        max_rows=settings.import_max_rows, dry_run=dry_run)
+    return ImportReport(kind=K.partner_forecast, file=filename, format=file_format, rows=rows, valid=rows,
+                        created=submission.rows if submission else 0, skipped=0, dry_run=dry_run, errors=[],
+                        skipped_rows=[])
 
 
 def _check_header(spec: KindSpec, header: list[str]) -> None:
