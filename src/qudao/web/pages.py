@@ -23,6 +23,7 @@ from qudao.web import (
     purchasing_pages,
     returns_pages,
 )
+from qudao.web import cpfr as cpfr_pages
 from qudao.web import crm as crm_pages
 from qudao.web import forecasting as forecasting_pages
 from qudao.web import logistics as logistics_pages
@@ -139,6 +140,7 @@ def install(app: FastAPI) -> None:
     app.include_router(forecasting_pages.router())
     app.include_router(production_pages.router())
     app.include_router(planning_pages.router())
+    app.include_router(cpfr_pages.router())
     app.include_router(logistics_pages.router())
     app.include_router(crm_pages.router())
     app.include_router(supplier_pages.router())
