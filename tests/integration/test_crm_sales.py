@@ -149,3 +149,33 @@ def test_crm_cli_escalates_and_lists_overdue_tasks(cli_db: str) -> None:
     code, out = run("crm", "overdue-tasks", "--on", "2026-01-06")
     assert code == 0 and "1 overdue task(s)" in out and "Late call" in out
     assert run("crm", "overdue-tasks", "--on", "soon")[0] == 2
+
+
+def test_sales_routes_over_http(client: TestClient, session, settings, world) -> None:  # type: ignore[no-untyped-def]
+    sales = factories.headers(settings, factories.user(session, "sales"))
+    lead = client.post("/api/v1/crm/leads", json={"name": "Ms Qian", "company": "Qian Tea", "source": "fair"},
+                       headers=sales)
+    assert lead.status_code == 201 and lead.json()["status"] == "new"
+    opp = client.post("/api/v1/crm/opportunities", headers=sales, json={
+        "customer_code": world.customer.code, "lead_id": lead.json()["id"], "name": "Fair deal", "stage": "negotiation",
+        "amount": "1000", "expected_close": "2031-06-30"})
+    assert opp.status_code == 201 and Decimal(opp.json()["probability"]) == 75
+    assert client.get("/api/v1/crm/leads", params={"status": "converted"}, headers=sales).json()[0]["id"] == \
+        lead.json()["id"]
+    moved = client.patch(f"/api/v1/crm/opportunities/{opp.json()['id']}", json={"probability": "90"}, headers=sales)
+    assert moved.status_code == 200 and Decimal(moved.json()["probability"]) == 90
+    lost = client.post(f"/api/v1/crm/opportunities/{opp.json()['id']}/close", headers=sales,
+                       json={"outcome": "lost", "reason": "competitor cheaper"})
+    assert lost.json()["stage"] == "lost" and lost.json()["outcome_reason"] == "competitor cheaper"
+    note = client.post("/api/v1/crm/interactions", headers=sales, json={
+        "customer_code": world.customer.code, "kind": "email", "subject": "Price list sent"})
+    assert note.status_code == 201
+    timeline = client.get(f"/api/v1/crm/customers/{world.customer.code}/timeline", headers=sales).json()
+    assert timeline[0]["kind"] == "email" and timeline[0]["title"] == "Price list sent"
+    task = client.post("/api/v1/crm/tasks", json={"title": "Follow up", "due_date": "2026-01-02"}, headers=sales)
+    assert task.status_code == 201
+    overdue = client.get("/api/v1/crm/tasks", params={"overdue_on": "2026-01-03"}, headers=sales).json()
+    assert task.json()["id"] in [t["id"] for t in overdue]
+    assert client.post(f"/api/v1/crm/tasks/{task.json()['id']}/done", headers=sales).json()["done_at"]
+    assert client.post("/api/v1/crm/tasks", json={"title": "x", "due_date": "2026-01-02", "assignee": "nobody"},
+                       headers=sales).status_code == 422

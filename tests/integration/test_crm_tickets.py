@@ -12,7 +12,7 @@ from qudao.audit.models import AuditRecord
 from qudao.common.actor import SYSTEM
 from qudao.crm import service as tickets
 from qudao.crm.schemas import CsatIn, NpsIn, TicketAction, TicketCreate
-from qudao.errors import Conflict, Forbidden, NotFound
+from qudao.errors import Conflict, Forbidden, Invalid, NotFound
 from tests import factories
 
 
@@ -132,3 +132,18 @@ def test_tickets_api_and_partner_isolation(client: TestClient, session, settings
     assert client.post("/api/v1/crm/tickets/escalate", headers=mine).status_code == 403
     assert client.post("/api/v1/crm/tickets/escalate", headers=sales).status_code == 200
     assert client.get("/api/v1/crm/surveys/summary", headers=mine).status_code == 200
+
+
+def test_ticket_on_a_shipment_takes_its_order_and_refuses_another_customers(session, world) -> None:  # type: ignore[no-untyped-def]
+    from qudao.orders import fulfilment
+    from qudao.orders.schemas import ShipmentCreate
+
+    own = fulfilment.create_shipment(session, SYSTEM, world.order.id, ShipmentCreate(location_code=world.dc.code))
+    other = fulfilment.create_shipment(session, SYSTEM, world.other_order.id,
+                                       ShipmentCreate(location_code=world.dc.code))
+    row = ticket(session, world, shipment_id=own.id)
+    assert row.order_id == world.order.id and row.shipment_id == own.id
+    with pytest.raises(NotFound):
+        ticket(session, world, shipment_id=other.id)
+    with pytest.raises(Invalid, match="not part of order"):
+        ticket(session, world, shipment_id=own.id, order_id=world.other_order.id)
