@@ -93,6 +93,8 @@ AREA_BY_SEGMENT: dict[str, str] = {
     "carrier-webhooks": "logistics",
     "crm": "crm",
     "loyalty": "crm",
+    "segmentation-runs": "crm",
+    "customer-segments": "crm",
 }
 # Routes whose permission is not the one the rule above derives: (method, path) -> any of these.
 PERMISSION_OVERRIDES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -113,6 +115,13 @@ PARTNER_REFUSED: set[tuple[str, str]] = {
     ("POST", f"{API}/loyalty/members/{{member_id}}/adjustments"),
     ("POST", f"{API}/loyalty/accruals"),
     ("POST", f"{API}/loyalty/expiry-runs"),
+    # segments are staff-only reading and writing: a partner user gets 403 on every route
+    ("POST", f"{API}/segmentation-runs"),
+    ("GET", f"{API}/segmentation-runs"),
+    ("GET", f"{API}/segmentation-runs/{{run_id}}"),
+    ("GET", f"{API}/customer-segments"),
+    ("GET", f"{API}/customer-segments/distribution"),
+    ("GET", f"{API}/customer-segments/export"),
     ("POST", f"{API}/partners"),
     ("POST", f"{API}/crm/tickets/escalate"),
     ("POST", f"{API}/crm/interactions"),

@@ -45,6 +45,7 @@ def api_router() -> APIRouter:
     from qudao.planning.api import router as planning_router
     from qudao.production.api import router as production_router
     from qudao.purchasing.api import router as purchasing_router
+    from qudao.segments.api import router as segments_router
     from qudao.suppliers.api import router as suppliers_router
 
     router = APIRouter(prefix="/api/v1", dependencies=[Depends(reject_nul_characters)])
@@ -71,6 +72,7 @@ def api_router() -> APIRouter:
     router.include_router(crm_router)
     router.include_router(cpfr_router)
     router.include_router(loyalty_router)
+    router.include_router(segments_router)
     return router
 
 

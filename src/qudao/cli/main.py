@@ -13,6 +13,7 @@ from qudao.cli import orders as orders_cli
 from qudao.cli import plan as plan_cli
 from qudao.cli import production as production_cli
 from qudao.cli import purchasing as purchasing_cli
+from qudao.cli import segments as segments_cli
 from qudao.cli import suppliers as suppliers_cli
 from qudao.cli.context import console, settings
 
@@ -29,6 +30,7 @@ app.add_typer(forecast.app, name="forecast")
 app.add_typer(plan_cli.app, name="plan")
 app.add_typer(logistics_cli.app, name="logistics")
 app.add_typer(loyalty_cli.app, name="loyalty")
+app.add_typer(segments_cli.app, name="segments")
 app.add_typer(crm_cli.app, name="crm")
 app.command("demo")(demo.demo_command)
 app.command("import")(transfer.import_command)

@@ -202,3 +202,13 @@ def refresh_tier(session: Session, actor: Actor, member: LoyaltyMember, *, as_of
     audit.record(session, actor, action="tier_change", entity=LoyaltyMember.__tablename__, entity_id=member.id,
                  before={"tier": change.from_tier}, after={"tier": tier, "rolling_points": points})
     return change
+
+
+def partner_labels(session: Session, actor: Actor, partner_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Code and name of the members' partners (for pages); a partner user only ever asks for its own."""
+    from qudao.partners.models import Partner
+
+    authorize(actor, "crm:read")
+    rows = session.execute(select(Partner.id, Partner.code, Partner.name)
+                           .where(Partner.id.in_(partner_ids), partner_filter(actor, Partner.id)))
+    return {pid: (code, name) for pid, code, name in rows}
