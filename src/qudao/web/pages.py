@@ -27,8 +27,10 @@ from qudao.web import cpfr as cpfr_pages
 from qudao.web import crm as crm_pages
 from qudao.web import forecasting as forecasting_pages
 from qudao.web import logistics as logistics_pages
+from qudao.web import loyalty as loyalty_pages
 from qudao.web import planning as planning_pages
 from qudao.web import production as production_pages
+from qudao.web import segments as segments_pages
 from qudao.web import suppliers as supplier_pages
 from qudao.web.common import (
     SESSION_COOKIE,
@@ -143,5 +145,7 @@ def install(app: FastAPI) -> None:
     app.include_router(cpfr_pages.router())
     app.include_router(logistics_pages.router())
     app.include_router(crm_pages.router())
+    app.include_router(segments_pages.router())
+    app.include_router(loyalty_pages.router())
     app.include_router(supplier_pages.router())
 
