@@ -44,8 +44,9 @@ def test_login_rejects_a_wrong_password_and_lands_on_the_shell(page: Page) -> No
                   "Users", "Audit trail"):
         expect(sidebar.get_by_role("link", name=label, exact=True)).to_be_visible()
     # Areas not built yet are marked, not linked.
-    expect(sidebar.locator(".soon", has_text="Planning")).to_contain_text("coming soon")
-    expect(sidebar.get_by_role("link", name="Planning")).to_have_count(0)
+    expect(sidebar.locator(".soon", has_text="KPIs")).to_contain_text("coming soon")
+    expect(sidebar.get_by_role("link", name="KPIs")).to_have_count(0)
+    expect(sidebar.get_by_role("link", name="Planning", exact=True)).to_be_visible()
 
 
 def test_live_search_swaps_the_product_table_without_reloading(page: Page) -> None:
