@@ -86,9 +86,19 @@ def settings(tmp_path_factory: pytest.TempPathFactory, database_url: str) -> Set
     return Settings(database_url=database_url, secret_key="test-secret-not-for-production-0123456789", state_dir=state)
 
 
+@pytest.fixture(scope="session")
+def shared_app(settings: Settings) -> FastAPI:
+    """One application per backend: FastAPI analyses every route's signature when the app is built,
+    which costs seconds with a few hundred routes, so tests share it and only swap the session factory."""
+    return create_app(settings, sessionmaker())
+
+
 @pytest.fixture
-def app(settings: Settings, session_factory: sessionmaker[Session]) -> FastAPI:
-    return create_app(settings, session_factory)
+def app(shared_app: FastAPI, session_factory: sessionmaker[Session]) -> Iterator[FastAPI]:
+    shared_app.state.session_factory = session_factory
+    yield shared_app
+    shared_app.dependency_overrides.clear()
+    shared_app.state.session_factory = sessionmaker()
 
 
 @pytest.fixture
