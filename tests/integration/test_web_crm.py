@@ -62,3 +62,21 @@ def test_crm_page_for_staff_and_partner(client: TestClient, session: Session, se
     assert f'data-ticket="{late.id}"' in page.text and f'data-ticket="{hidden.id}"' not in page.text
     assert 'data-testid="pipeline"' not in page.text and "Autumn range" not in page.text
     assert client.get("/crm", params={"customer": theirs.code}).status_code == 404
+
+
+def test_ticket_actions_from_the_queue(client: TestClient, session: Session, settings: Settings) -> None:
+    customer = factories.partner(session)
+    row = tickets.open_ticket(session, SYSTEM, TicketCreate(customer_code=customer.code, subject="Slow",
+                                                            category="question"))
+    sign_in(client, settings, factories.user(session, "sales"))
+    token = csrf(client, "/crm")
+    asked = client.post(f"/crm/tickets/{row.id}/wait_customer", data={"csrf_token": token}, follow_redirects=False)
+    assert asked.status_code == 303
+    session.refresh(row)
+    assert row.status == "waiting_customer" and row.first_response_at is not None and len(row.pauses) == 1
+    page = client.get("/crm")
+    assert "paused," in page.text and f'data-testid="resume-{row.id}"' in page.text
+    assert client.post(f"/crm/tickets/{row.id}/wait_customer", data={"csrf_token": token}).status_code == 409
+    assert client.post(f"/crm/tickets/{row.id}/explode", data={"csrf_token": token}).status_code == 404
+    sign_in(client, settings, factories.user(session, "viewer"))
+    assert client.post(f"/crm/tickets/{row.id}/resume", data={"csrf_token": csrf(client, "/crm")}).status_code == 403

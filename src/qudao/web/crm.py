@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -17,13 +17,14 @@ from qudao.common.actor import Actor
 from qudao.common.listing import ListParams
 from qudao.crm import contacts, interactions, pipeline
 from qudao.crm import service as tickets
-from qudao.crm.schemas import TicketCreate
-from qudao.errors import QudaoError
+from qudao.crm.schemas import TicketAction, TicketCreate
+from qudao.errors import NotFound, QudaoError
 from qudao.partners import service as partners
 from qudao.web.common import PageActor, PageRoute, reject_nul, render
 from qudao.web.masterdata import PostedForm
 
 Code = Annotated[str | None, Query(max_length=40)]
+TicketId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 TICKET_FIELDS = ("customer_code", "subject", "category", "priority", "order_id", "description")
 
 
@@ -55,7 +56,9 @@ def _page(request: Request, session: Session, actor: Actor, customer: str | None
         own_code = partners.list_partners(session, actor, ListParams(page_size=1))[0][0].code
     code = customer or own_code
     customers = partners.list_partners(session, actor, ListParams(page_size=200))[0] if staff else []
+    actions = {name: sources for name, (sources, _, _) in tickets.TRANSITIONS.items()}
     return render(request, "crm/page.html", actor, status_code=status_code, queue=_queue(session, actor),
+                  actions=actions,
                   stages=pipeline.pipeline_by_stage(session, actor) if staff else [],
                   months=pipeline.expected_revenue_by_month(session, actor) if staff else [],
                   survey=tickets.survey_summary(session, actor),
@@ -91,5 +94,14 @@ def router() -> APIRouter:
         code = values["customer_code"] if not actor.is_partner else ""
         target = f"/crm?customer={quote(code)}#ticket-{ticket.id}" if code else f"/crm#ticket-{ticket.id}"
         return RedirectResponse(target, status_code=303)
+
+    @pages.post("/crm/tickets/{ticket_id}/{action}")
+    def ticket_action(request: Request, session: SessionDep, actor: PageActor, ticket_id: TicketId, action: str,
+                      form: PostedForm) -> Response:
+        """Respond, ask the customer (clocks pause), resume, resolve or close from the queue."""
+        if action not in tickets.TRANSITIONS:
+            raise NotFound(detail=f"no ticket action {action}")
+        tickets.act_on_ticket(session, actor, ticket_id, TicketAction(action=action))
+        return RedirectResponse(f"/crm#ticket-{ticket_id}", status_code=303)
 
     return pages
