@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from qudao.config import Settings
-from qudao.planning.models import PlanningProposal
+from qudao.planning.models import PlanningProposal, PlanningRun
 from qudao.purchasing.models import Transfer, TransferLine
 from tests import factories
 from tests.integration import test_planning_allocation as scarce
@@ -175,3 +175,23 @@ def test_odd_inputs_never_5xx(client: TestClient, session: Session, settings: Se
     session.expire_all()
     assert session.get(PlanningProposal, pid).status == "approved"
     assert session.get(PlanningProposal, ids[1]).status == "proposed"
+
+
+def test_runs_fragment_polls_a_running_run_then_asks_for_a_reload(client: TestClient, session: Session,
+                                                                   settings: Settings) -> None:
+    viewer = factories.user(session, "viewer")
+    session.add(PlanningRun(status="running", progress=0.4, step="net", bucket="week", horizon=6, start_date=START,
+                            options={}, summary={}, created_by="someone"))
+    session.commit()
+    sign_in(client, settings, viewer)
+    polled = client.get("/planning/runs", params={"watch": "1"}, headers={"HX-Request": "true"})
+    assert polled.status_code == 200 and 'data-active="true"' in polled.text and "40% net" in polled.text
+    assert 'hx-get="/planning/runs?watch=1"' in polled.text
+    page = client.get("/planning")
+    assert 'data-testid="no-run"' in page.text  # nothing has succeeded yet
+    run = session.scalar(select(PlanningRun))
+    run.status, run.progress, run.step = "succeeded", 1.0, "done"
+    session.commit()
+    finished = client.get("/planning/runs", params={"watch": "1"}, headers={"HX-Request": "true"})
+    assert finished.headers.get("hx-refresh") == "true"
+    assert 'data-active="false"' in client.get("/planning/runs", headers={"HX-Request": "true"}).text

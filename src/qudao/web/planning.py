@@ -61,8 +61,9 @@ class View:
 
 def _runs(session: Session, actor: Actor) -> dict[str, Any]:
     rows, total = queries.list_runs(session, actor, ListParams(page_size=RUNS_SHOWN))
-    live = [service.get_run(session, actor, r.id) if r.status == RunStatus.running else r for r in rows]
-    return {"runs": live, "runs_total": total,
+    # The running run's step and share done live in memory (read, not written back to its row).
+    live = {r.id: service.live_progress(r.id) or (r.step, r.progress) for r in rows if r.status == RunStatus.running}
+    return {"runs": rows, "live": live, "runs_total": total,
             "active": any(r.status in (RunStatus.queued, RunStatus.running) for r in rows)}
 
 
