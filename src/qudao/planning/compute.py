@@ -38,6 +38,9 @@ class Snapshot:
     forecast: pl.DataFrame
     orders: pl.DataFrame
     params: pl.DataFrame
+    # Forecast per SKU-location and bucket (product_id, location_id, bucket, quantity); SKU-locations not in
+    # it keep their flat ``forecast.mean`` (the history fallback).
+    per_bucket: pl.DataFrame | None = None
 
 
 @dataclass
@@ -77,6 +80,10 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
     options = PlanOptions(bucket=cal.bucket, horizon=h)
     lots, ss, p = policies(net, snap.params, snap.forecast, default_service_level)
     forecast = np.repeat(p["mean"].fill_null(0.0).to_numpy()[:, None], h, axis=1)
+    if snap.per_bucket is not None and snap.per_bucket.height:
+        timed = snap.per_bucket.join(net.nodes.select(*KEY, "idx"), on=list(KEY), how="inner")
+        rows = np.unique(timed["idx"].to_numpy())
+        forecast[rows] = _matrix(net, snap.per_bucket, h)[rows]
     orders = _matrix(net, snap.orders, h)
     issues = _matrix(net, snap.issues, h)
     gross = gross_requirements(forecast, orders, options.gross_rule) + issues
@@ -179,10 +186,20 @@ def compute(net: Network, snap: Snapshot, cal: Calendar, *, default_service_leve
         "pegs": pegs.height, "pegging": "stored" if store else "on request", "vmi_locations": vmi_rows.height,
         "exceptions": {k: int(v) for k, v in exceptions.group_by("kind").len().iter_rows()}
         if exceptions.height else {},
-        "demand": "average of demand history per bucket + open backorders (no consensus forecast yet)",
+        "demand": "forecast per bucket (CPFR consensus where agreed, else the latest forecast run; history "
+                  "average where neither) consumed by open orders: gross = max(forecast, orders)",
+        "demand_sources": _sources(p),
     }
     summary["allocations"] = allocations.height
     return Result(proposals, pegs, exceptions, projections, allocations, summary)
+
+
+def _sources(p: pl.DataFrame) -> dict[str, int]:
+    """SKU-locations planned from consensus / forecast / history fallback (none: no independent demand)."""
+    if "source" not in p.columns:
+        return {}
+    counts = dict(p.group_by(pl.col("source").fill_null("none")).len().iter_rows())
+    return {k: int(counts.get(k, 0)) for k in ("consensus", "forecast", "fallback", "none")}
 
 
 def _upstream(net: Network, receipts: np.ndarray, edges) -> np.ndarray:

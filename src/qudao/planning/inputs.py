@@ -3,14 +3,15 @@
 * ``load_supply``: available stock per SKU x location (on hand - reserved - expired) from the inventory
   balances, and dated scheduled receipts from open purchase order lines and transfers (draft transfers also
   take stock at their origin).
-* ``load_demand``: the one switch point for demand. Until a consensus forecast exists (the forecasting
-  area), the forecast of every bucket is the average demand per bucket over the last ``history_days`` of
-  demand history (``qudao.demand.history`` when present: sell-through plus ordered quantities; else the
-  sell-through table) with its standard deviation (for safety stock from a service level); open order lines
-  still waiting for stock (backorders) are demand at their ship-to location in the bucket of their promised
-  date (overdue or undated: the first bucket).
+* ``load_demand``: the one switch point for demand. The forecast per bucket is the stored forecast
+  (``qudao.forecasting.bulk``: latest succeeded run, CPFR consensus where agreed); a SKU-location without
+  one falls back to the average demand per bucket over the last ``history_days`` of demand history
+  (``qudao.demand.history`` when present: sell-through plus ordered quantities; else the sell-through
+  table) with its standard deviation (for safety stock from a service level); open orders consume the
+  forecast (gross = max(forecast, orders); see ``load_demand``).
 * ``load_parameters`` / ``load_sourcing``: the planner's inputs (``planning_parameters``,
-  ``planning_sourcing_rules``) and the master data the defaults come from (locations, products).
+  ``planning_sourcing_rules``) and the master data the defaults come from (locations, products);
+  ``load_supplier_sourcing``: the approved suppliers per item, the default for buying.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session
 from qudao.catalog.models import Product
 from qudao.common.actor import Actor
 from qudao.demand.models import SellThrough
+from qudao.forecasting.bulk import planning_forecast
 from qudao.inventory.models import StockBalance
 from qudao.locations.models import Location
 from qudao.orders.models import OrderStatus as SalesStatus
@@ -145,27 +147,61 @@ def _history(session: Session, actor: Actor, cal: Calendar, history_days: int) -
     return days.with_columns(period.alias("ds")).group_by("product_id", "location_id", "ds").agg(pl.col("y").sum())
 
 
-def load_demand(session: Session, actor: Actor, cal: Calendar, history_days: int = 91
-                ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(forecast per SKU-location: mean and std per bucket; open backorder lines: line id, bucket, quantity).
+DEMAND_SOURCES = ("consensus", "forecast", "fallback")
 
-    The switch point for demand: replace the average by the consensus forecast once forecasting exists.
+
+def load_demand(session: Session, actor: Actor, cal: Calendar, history_days: int = 91
+                ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(demand per SKU-location: mean and std per bucket and its ``source``; open backorder lines: line id,
+    bucket, quantity; the forecast per SKU-location and bucket: ``quantity``).
+
+    **Forecast.** A SKU-location with a stored forecast (``qudao.forecasting.bulk.planning_forecast``: the
+    latest succeeded run, CPFR consensus quantities where a consensus line covers the days) is planned from
+    it bucket by bucket (``source`` "consensus" when any of its quantity is consensus, else "forecast"); its
+    ``mean`` is the forecast's average per bucket and ``std`` comes from the forecast intervals. Only a
+    SKU-location without any forecast falls back to the average demand per bucket of the last
+    ``history_days`` (``source`` "fallback"), flat over the horizon.
+
+    **Forecast consumption by orders.** Open sales orders are demand at their ship-to location in the bucket
+    of their promised date (overdue or undated: the first bucket). In a bucket the gross requirement is
+    max(forecast, open order quantity): the orders consume the forecast rather than add to it. Stock already
+    reserved for an order is off the available stock, so the engine gets the forecast net of the reserved
+    quantity of the bucket's orders, max(forecast - reserved, 0), and the backorder lines (the unreserved
+    rest); its max rule then gives max(forecast - reserved, backordered) = max(forecast, orders) - reserved.
     """
+    lines = frame(session, select(SalesOrderLine.id, SalesOrderLine.product_id, SalesOrder.ship_to_location_id,
+                                  SalesOrder.promised_date, SalesOrderLine.backorder_qty,
+                                  SalesOrderLine.allocated_qty).join(
+        SalesOrder, SalesOrder.id == SalesOrderLine.order_id).where(
+        SalesOrder.status.in_(SalesStatus.OPEN),
+        (SalesOrderLine.backorder_qty > 0) | (SalesOrderLine.allocated_qty > 0)),
+        {"line_id": pl.Int64, **KEY, "day": pl.Date, "quantity": pl.Float64, "reserved": pl.Float64})
+    lines = lines.with_columns(cal.bucket_expr("day").alias("bucket")).filter(pl.col("bucket") < cal.horizon)
+    orders = lines.filter(pl.col("quantity") > 0).select("line_id", "product_id", "location_id", "bucket",
+                                                         "quantity")
+    reserved = lines.group_by("product_id", "location_id", "bucket").agg(pl.col("reserved").sum())
+
+    fc = planning_forecast(session, actor, start=cal.start, bucket=cal.bucket, horizon=cal.horizon)
+    per_bucket = (fc.join(reserved, on=["product_id", "location_id", "bucket"], how="left")
+                  .select("product_id", "location_id", "bucket",
+                          (pl.col("forecast") - pl.col("reserved").fill_null(0.0)).clip(lower_bound=0.0)
+                          .alias("quantity")))
+    planned = (fc.group_by("product_id", "location_id")
+               .agg((pl.col("forecast").sum() / cal.horizon).alias("mean"),
+                    (pl.col("variance").sum() / cal.horizon).sqrt().alias("std"),
+                    pl.when(pl.col("consensus").any()).then(pl.lit("consensus")).otherwise(pl.lit("forecast"))
+                    .alias("source")))
+
     periods = max(1, history_days // cal.days)
     hist = _history(session, actor, cal, history_days)
-    forecast = (hist.group_by("product_id", "location_id")
+    fallback = (hist.group_by("product_id", "location_id")
                 .agg((pl.col("y").sum() / periods).alias("mean"), (pl.col("y") ** 2).sum().alias("sumsq"))
                 .with_columns(((pl.col("sumsq") / periods - pl.col("mean") ** 2).clip(lower_bound=0.0).sqrt())
-                              .alias("std"))
-                .select("product_id", "location_id", "mean", "std"))
-    lines = frame(session, select(SalesOrderLine.id, SalesOrderLine.product_id, SalesOrder.ship_to_location_id,
-                                  SalesOrder.promised_date, SalesOrderLine.backorder_qty).join(
-        SalesOrder, SalesOrder.id == SalesOrderLine.order_id).where(
-        SalesOrder.status.in_(SalesStatus.OPEN), SalesOrderLine.backorder_qty > 0),
-        {"line_id": pl.Int64, **KEY, "day": pl.Date, "quantity": pl.Float64})
-    orders = (lines.with_columns(cal.bucket_expr("day").alias("bucket")).filter(pl.col("bucket") < cal.horizon)
-              .select("line_id", "product_id", "location_id", "bucket", "quantity"))
-    return forecast, orders
+                              .alias("std"), pl.lit("fallback").alias("source"))
+                .join(planned.select(list(KEY)), on=list(KEY), how="anti")
+                .select("product_id", "location_id", "mean", "std", "source"))
+    demand = pl.concat([planned.select(fallback.columns), fallback], how="vertical_relaxed")
+    return demand, orders, per_bucket
 
 
 PARAMETER_SCHEMA = {**KEY, "lot_rule": pl.String, "fixed_quantity": pl.Float64, "periods": pl.Int64,
@@ -188,6 +224,23 @@ def load_sourcing(session: Session) -> pl.DataFrame:
     r = SourcingRule
     return frame(session, select(r.product_id, r.location_id, r.kind, r.source_location_id, r.supplier_id, r.share,
                                  r.lead_time_days).order_by(r.id), RULE_SCHEMA)
+
+
+SUPPLIER_SCHEMA = {"product_id": pl.Int64, "supplier_id": pl.Int64, "share": pl.Float64, "priority": pl.Int64,
+                   "lead_time_days": pl.Float64, "min_order_qty": pl.Float64, "pack_size": pl.Float64}
+
+
+def load_supplier_sourcing(session: Session, actor: Actor, on: date) -> pl.DataFrame:
+    """The suppliers' sourcing in force on ``on`` (approved suppliers per item with share, lead time and
+    ordering terms), the default for buying where the planner set no rule for the item; empty when the
+    suppliers area is not installed."""
+    try:
+        from qudao.suppliers.sourcing import sourcing_frame
+    except ImportError:  # no suppliers area: buy rules keep their own (or the default) terms
+        return pl.DataFrame(schema=SUPPLIER_SCHEMA)
+    f = sourcing_frame(session, actor, on=on)
+    return f.select("product_id", "supplier_id", (pl.col("share_pct") / 100.0).alias("share"), "priority",
+                    "lead_time_days", "min_order_qty", "pack_size").filter(pl.col("share") > 0).cast(SUPPLIER_SCHEMA)
 
 
 def load_locations(session: Session) -> pl.DataFrame:

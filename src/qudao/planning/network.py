@@ -6,6 +6,12 @@ the location's rules (no product), else the default by location kind: a plant ma
 distribution centre is replenished from the nearest plant (7 days) or, with no plant, buys (14 days); any
 other location from the nearest distribution centre, else the nearest plant (7 days), else buys. Every
 upstream SKU-location a rule names is planned too (closure up the network).
+
+Buying from the suppliers' sourcing (``qudao.suppliers.sourcing``): a buy rule that names no supplier and is
+not the planner's own rule for the item (a location-wide or default rule) becomes one rule per approved
+supplier of the item, split by its share, with the supplier's lead time (the rule's when the supplier has
+none). The node's lot sizing then takes, where the planner set no minimum or multiple, the main supplier's
+(largest share, then priority) minimum order quantity and pack size.
 """
 
 from __future__ import annotations
@@ -53,12 +59,37 @@ def default_rules(locations: pl.DataFrame) -> pl.DataFrame:
     })
 
 
+SUPPLIER_TERMS = {"supplier_min": pl.Float64, "supplier_multiple": pl.Float64}
+
+
+def _from_suppliers(found: pl.DataFrame, suppliers: pl.DataFrame) -> pl.DataFrame:
+    """Buy rules without a supplier split over the item's approved suppliers (see the module docstring).
+    ``suppliers``: product_id, supplier_id, share (0..1), lead_time_days, min_order_qty, pack_size, priority."""
+    open_buy = (pl.col("kind") == "buy") & pl.col("supplier_id").is_null()
+    fit = found.filter(open_buy).join(suppliers.select("product_id").unique(), on="product_id", how="semi")
+    if not fit.height:
+        return found
+    main = (suppliers.sort("product_id", pl.col("share"), "priority", descending=[False, True, False])
+            .group_by("product_id", maintain_order=True).first()
+            .select("product_id", pl.col("min_order_qty").alias("supplier_min"),
+                    pl.col("pack_size").alias("supplier_multiple")))
+    split = (fit.drop("supplier_id").join(suppliers.select(
+        "product_id", "supplier_id", pl.col("share").alias("supplier_share"),
+        pl.col("lead_time_days").alias("supplier_lead")), on="product_id", how="inner")
+        .with_columns((pl.col("share") * pl.col("supplier_share")).alias("share"),
+                      pl.coalesce("supplier_lead", "lead_time_days").alias("lead_time_days"))
+        .join(main, on="product_id", how="left").select(*found.columns, *SUPPLIER_TERMS))
+    rest = found.join(fit.select(list(KEY)), on=list(KEY), how="anti")
+    return pl.concat([rest, split], how="diagonal_relaxed")
+
+
 def resolve_rules(pairs: pl.DataFrame, rules: pl.DataFrame, defaults: pl.DataFrame,
-                  bom: pl.DataFrame | None = None, makeable: list[int] | None = None
-                  ) -> tuple[pl.DataFrame, pl.DataFrame]:
+                  bom: pl.DataFrame | None = None, makeable: list[int] | None = None,
+                  suppliers: pl.DataFrame | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(planned SKU-locations, their sourcing rules) with the upstream closure: sources of transfers and,
     with ``bom``, the components of what a location makes. With ``makeable`` (products with a BOM or a
-    routing), a plant's default rule makes only those and buys the rest."""
+    routing), a plant's default rule makes only those and buys the rest. With ``suppliers`` (the suppliers'
+    sourcing), location-wide and default buy rules go to the item's approved suppliers."""
     if makeable is not None:
         cannot = (pl.col("kind") == "make") & ~pl.col("product_id").is_in(makeable)
         defaults_of = lambda f: f.with_columns(  # noqa: E731
@@ -78,7 +109,10 @@ def resolve_rules(pairs: pl.DataFrame, rules: pl.DataFrame, defaults: pl.DataFra
         r2 = rest.join(wide, on="location_id", how="inner")
         rest = rest.join(r2.select(list(KEY)).unique(), on=list(KEY), how="anti")
         r3 = defaults_of(rest.join(defaults, on="location_id", how="inner"))
-        found = pl.concat([r1, r2.select(r1.columns), r3.select(r1.columns)])
+        inherited = pl.concat([r2.select(r1.columns), r3.select(r1.columns)])
+        if suppliers is not None and suppliers.height:
+            inherited = _from_suppliers(inherited, suppliers)
+        found = pl.concat([r1, inherited], how="diagonal_relaxed")
         parts.append(found)
         upstream = (found.filter(pl.col("kind") == "transfer")
                     .select("product_id", pl.col("source_location_id").alias("location_id")).unique())
@@ -91,7 +125,8 @@ def resolve_rules(pairs: pl.DataFrame, rules: pl.DataFrame, defaults: pl.DataFra
         if not todo.height:
             break
         nodes = pl.concat([nodes, todo])
-    rules_out = pl.concat(parts) if parts else defaults.head(0).with_columns(pl.lit(0).alias("product_id"))
+    rules_out = (pl.concat(parts, how="diagonal_relaxed") if parts
+                 else defaults.head(0).with_columns(pl.lit(0).alias("product_id")))
     return nodes.sort("product_id", "location_id"), rules_out
 
 
@@ -103,6 +138,7 @@ class Network:
     rules: pl.DataFrame  # one row per engine rule: node, source, kind, share, lead, supplier_id
     lots: LotSizing
     lead: np.ndarray  # (n,) longest rule lead time in buckets
+    terms: pl.DataFrame | None = None  # idx, supplier_min, supplier_multiple (main supplier's terms)
 
 
 def build_network(nodes: pl.DataFrame, rules: pl.DataFrame, products: pl.DataFrame, locations: pl.DataFrame,
@@ -128,7 +164,11 @@ def build_network(nodes: pl.DataFrame, rules: pl.DataFrame, products: pl.DataFra
     node_lead = np.zeros(nodes.height)
     np.maximum.at(node_lead, sourcing.node, sourcing.lead_time)
     r = r.with_columns(pl.Series("lead", sourcing.lead_time))
-    return Network(nodes, labels, sourcing, r, lot_sizing(nodes.height, items=labels), node_lead)
+    terms = None
+    if "supplier_min" in r.columns:
+        terms = (r.filter(pl.col("supplier_min").is_not_null() | pl.col("supplier_multiple").is_not_null())
+                 .group_by("idx").agg(pl.col(c).first() for c in SUPPLIER_TERMS))
+    return Network(nodes, labels, sourcing, r, lot_sizing(nodes.height, items=labels), node_lead, terms)
 
 
 def policies(net: Network, params: pl.DataFrame, forecast: pl.DataFrame, default_service_level: float | None
@@ -137,6 +177,10 @@ def policies(net: Network, params: pl.DataFrame, forecast: pl.DataFrame, default
     p = (net.nodes.select("idx", "product_id", "location_id", "pack_size")
          .join(params, on=["product_id", "location_id"], how="left")
          .join(forecast, on=["product_id", "location_id"], how="left").sort("idx"))
+    terms = net.terms if net.terms is not None else pl.DataFrame(schema={"idx": pl.Int64, **SUPPLIER_TERMS})
+    p = p.join(terms.cast({"idx": pl.Int64}), on="idx", how="left").sort("idx").with_columns(
+        pl.coalesce("min_quantity", "supplier_min").alias("min_quantity"),
+        pl.coalesce("multiple", "supplier_multiple").alias("multiple")).drop(*SUPPLIER_TERMS)
     n = p.height
     multiple = p["multiple"].fill_null(p["pack_size"].fill_null(0.0)).to_numpy()
     lots = lot_sizing(

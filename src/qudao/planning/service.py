@@ -145,9 +145,10 @@ def plan(session: Session, actor: Actor, run: PlanningRun, tick: Progress) -> di
     cal = inputs.Calendar(run.start_date, run.bucket, run.horizon)
     tick("load", 0.05)
     available, receipts, issues = inputs.load_supply(session, cal)
-    forecast, orders = inputs.load_demand(session, actor, cal, opts.history_days)
+    forecast, orders, per_bucket = inputs.load_demand(session, actor, cal, opts.history_days)
     params = inputs.load_parameters(session)
     rules = inputs.load_sourcing(session)
+    suppliers = inputs.load_supplier_sourcing(session, actor, cal.start)
     locations = inputs.load_locations(session)
     products = inputs.load_products(session)
     prod, work_orders = _production(session, actor, cal)
@@ -170,9 +171,9 @@ def plan(session: Session, actor: Actor, run: PlanningRun, tick: Progress) -> di
         makeable = None if prod is None else sorted(set(prod.bom["parent_id"].to_list())
                                                     | set(prod.routing["product_id"].to_list()))
         nodes, resolved = resolve_rules(nodes, rules, default_rules(locations), None if prod is None else prod.bom,
-                                        makeable)
+                                        makeable, suppliers)
         net = build_network(nodes, resolved, products, locations, cal)
-        snap = Snapshot(available, receipts, issues, forecast, orders, params)
+        snap = Snapshot(available, receipts, issues, forecast, orders, params, per_bucket)
         result = compute(net, snap, cal, default_service_level=opts.default_service_level, peg=opts.peg,
                          excess_buckets=opts.excess_buckets, first_id=run.id * ID_BLOCK + 1, prod=prod,
                          priority=locations.select(pl.col("location_id").alias("to_location_id"), "priority"),
