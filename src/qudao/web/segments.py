@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from qudao.api.deps import SessionDep
 from qudao.common.actor import Actor
 from qudao.common.listing import ListParams
-from qudao.errors import NotFound, QudaoError
+from qudao.errors import NotFound, QudaoError, invalid
 from qudao.segments import queries, runner, service
 from qudao.segments.queries import SegmentFilter
 from qudao.segments.schemas import SegmentationRunCreate
@@ -25,11 +25,19 @@ from qudao.web.masterdata import PostedForm
 Tier = Annotated[str | None, Query(pattern="^(|high|middle|low)$")]
 Rfm = Annotated[str | None, Query(pattern="^(|[1-5]{3})$")]
 Segment = Annotated[str | None, Query(max_length=30)]
-ChurnMin = Annotated[float | None, Query(ge=0, le=1)]
+ChurnMin = Annotated[str | None, Query(max_length=20)]  # the form sends "" when left empty
 
 
-def _filter(tier: str | None, rfm: str | None, segment: str | None, churn_min: float | None) -> SegmentFilter:
-    return SegmentFilter(tier=tier or None, rfm=rfm or None, segment=segment or None, churn_min=churn_min)
+def _filter(tier: str | None, rfm: str | None, segment: str | None, churn_min: str | None) -> SegmentFilter:
+    risk = None
+    if churn_min:
+        try:
+            risk = float(churn_min)
+        except ValueError:
+            raise invalid("churn_min", "must be a number between 0 and 1") from None
+        if not 0 <= risk <= 1:
+            raise invalid("churn_min", "must be a number between 0 and 1")
+    return SegmentFilter(tier=tier or None, rfm=rfm or None, segment=segment or None, churn_min=risk)
 
 
 def _page(request: Request, session: Session, actor: Actor, f: SegmentFilter, *, error: str | None = None,
