@@ -153,8 +153,8 @@ def main() -> None:
                         help="series for the single-model baselines (restricted ETS, theta, Croston family, ...)")
     parser.add_argument("--history-window", type=int, default=None,
                         help="periods of history the engine fits on (default: automatic, 728 days; 0 = all)")
-    parser.add_argument("--global-model", default="auto", choices=["auto", "on", "off"],
-                        help="the engine's global LightGBM candidate (default: auto)")
+    parser.add_argument("--global-model", default="off", choices=["auto", "on", "off"],
+                        help="the engine's global LightGBM candidate (default: off)")
     parser.add_argument("--intervals", default="conformal", choices=["conformal", "model"],
                         help="the engine's interval method (default: conformal from backtest errors)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes (default: all cores)")
@@ -208,6 +208,11 @@ def main() -> None:
     print(f"  Qudao engine     {w_engine:.4f}")
     print(f"  seasonal naive   {w_sn:.4f}  ({sn_time:.1f} s)   engine is {100 * (1 - w_engine / w_sn):.1f}% "
           "below (goal: >= 10%)")
+    merged = test.merge(fc, on=["unique_id", "ds"]).merge(result.series[["unique_id", "demand_class"]], on="unique_id")
+    bias = (merged["forecast"] - merged["y"]).groupby(merged["demand_class"]).sum() / merged.groupby("demand_class")[
+        "y"].sum()
+    print(f"  engine bias (sum(f - y) / sum(y)) {(merged['forecast'] - merged['y']).sum() / merged['y'].sum():+.4f}; "
+          "by class: " + ", ".join(f"{k} {v:+.3f}" for k, v in bias.items()))
 
     rng = np.random.default_rng(7)
     all_ids = data["unique_id"].unique()

@@ -11,7 +11,9 @@ It is a candidate like any statistical model: trained once on the history before
 date with that model, so its backtest errors are honest out-of-sample errors and the per-series selection
 in backtest.select_models decides where it is used. Training rows are limited to the ``train_days`` before
 that origin to bound the cost. It has no intervals of its own: the engine gives it split-conformal ones.
-The objective is L1, as selection and WAPE judge absolute errors.
+The objective is L2 (the mean) by default. With L1 (the median) the benchmark's WAPE fell by 6%, but only
+because sparse series were forecast near zero: bias -58% on intermittent and -86% on lumpy demand, which
+would starve replenishment; fitted for the mean it matched the statistical models, no better.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def wanted(mode: str, season_length: int, n_series: int, min_series: int) -> boo
 
 def global_backtest_and_forecast(
     df: pd.DataFrame, horizon: int, freq: str, season_length: int, n_windows: int, n_jobs: int = 1,
-    train_days: int = 364, seed: int = 0,
+    train_days: int = 364, seed: int = 0, objective: str = "l2",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(backtest points: unique_id, ds, cutoff, y, model, yhat; future: unique_id, ds, model, mean, lo_/hi_ NaN).
 
@@ -56,7 +58,7 @@ def global_backtest_and_forecast(
     empty = pd.DataFrame(columns=["unique_id", "ds", "cutoff", "y", "model", "yhat"])
     if train.empty:
         return empty, pd.DataFrame(columns=["unique_id", "ds", "model", "mean"])
-    model = lgb.LGBMRegressor(objective="l1", n_estimators=200, learning_rate=0.05, num_leaves=31,
+    model = lgb.LGBMRegressor(objective=objective, n_estimators=200, learning_rate=0.05, num_leaves=31,
                               min_child_samples=50, subsample=0.5, subsample_freq=1, colsample_bytree=0.8,
                               n_jobs=n_jobs, random_state=seed, verbose=-1)
     mlf = MLForecast(models={NAME: model}, freq=freq, lags=[m * k for k in range(1, 5)],
