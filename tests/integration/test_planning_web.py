@@ -46,6 +46,8 @@ def test_run_exceptions_chart_approve_and_pegs(client: TestClient, session: Sess
     empty = client.get("/planning")
     assert empty.status_code == 200 and 'data-testid="no-run"' in empty.text
     assert 'data-testid="start-run"' not in empty.text
+    forged = client.post("/planning/runs", data={"csrf_token": csrf(client, "/planning"), **RUN_FORM})
+    assert forged.status_code == 403 and 'data-testid="no-run"' not in forged.text
 
     token = _planned(client, settings, session)
     runs = client.get("/planning/runs", headers={"HX-Request": "true"}).text
