@@ -3,6 +3,7 @@
 from qudao.audit import models as audit_models
 from qudao.auth import models as auth_models
 from qudao.catalog import models as catalog_models
+from qudao.channelperf import models as channelperf_models
 from qudao.channels import models as channels_models
 from qudao.common import idempotency
 from qudao.cpfr import models as cpfr_models
@@ -25,6 +26,7 @@ __all__ = [
     "audit_models",
     "auth_models",
     "catalog_models",
+    "channelperf_models",
     "channels_models",
     "cpfr_models",
     "crm_models",

@@ -95,6 +95,10 @@ AREA_BY_SEGMENT: dict[str, str] = {
     "loyalty": "crm",
     "segmentation-runs": "crm",
     "customer-segments": "crm",
+    "channel-conflicts": "channels",
+    "channel-performance": "channels",
+    "map-prices": "channels",
+    "territories": "channels",
 }
 # Routes whose permission is not the one the rule above derives: (method, path) -> any of these.
 PERMISSION_OVERRIDES: dict[tuple[str, str], tuple[str, ...]] = {

@@ -29,6 +29,7 @@ def api_router() -> APIRouter:
     from qudao.audit.api import router as audit_router
     from qudao.auth.api import router as auth_router
     from qudao.catalog.api import router as catalog_router
+    from qudao.channelperf.api import router as channelperf_router
     from qudao.channels.api import router as channels_router
     from qudao.cpfr.api import router as cpfr_router
     from qudao.crm.api import router as crm_router
@@ -73,6 +74,7 @@ def api_router() -> APIRouter:
     router.include_router(cpfr_router)
     router.include_router(loyalty_router)
     router.include_router(segments_router)
+    router.include_router(channelperf_router)
     return router
 
 

@@ -1,0 +1,1 @@
+"""Channel conflicts (MAP, territory, cannibalisation) and channel/partner performance scorecards."""
