@@ -148,6 +148,11 @@ def test_exceptions_chart_and_approval_in_chinese(tab: Page) -> None:
     expect(tab.get_by_role("heading", name="预计库存")).to_be_visible()
     expect(tab.locator("#projection-chart canvas").first).to_be_visible()
     expect(tab.get_by_role("heading", name="短缺供应的分配")).to_be_visible()
+    tab.get_by_test_id("tick-all").check()  # every open proposal shown is ticked, then all untick again
+    expect(tab.locator("#decide input[name=ids]:checked")).to_have_count(
+        tab.locator("#decide input[name=ids]").count())
+    tab.get_by_test_id("tick-all").uncheck()
+    expect(tab.locator("#decide input[name=ids]:checked")).to_have_count(0)
     _approve_two(tab, "PL-D2")
     expect(tab.get_by_test_id("result")).to_contain_text("已批准 2 条建议。")
     expect(tab.get_by_test_id("result")).to_contain_text("已创建 2 张单据")
