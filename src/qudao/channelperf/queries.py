@@ -145,3 +145,15 @@ def sell_through_by_key(session: Session, actor: Actor, by: str, start: date, en
     if partner_id is not None:
         stmt = stmt.where(SellThrough.partner_id == partner_id)
     return _frame(session, stmt, {"key": pl.Utf8, "sell_through_qty": pl.Float64})
+
+
+def own_sell_through(session: Session, actor: Actor, start: date, end: date) -> list[dict[str, Any]]:
+    """A partner's reported sell-through per day x location (units and revenue), newest first."""
+    stmt = (select(SellThrough.day, Location.code, func.count(), func.sum(SellThrough.quantity),
+                   func.sum(SellThrough.revenue))
+            .join(Location, Location.id == SellThrough.location_id)
+            .where(SellThrough.day >= start, SellThrough.day <= end, SellThrough.partner_id.is_not(None),
+                   partner_filter(actor, SellThrough.partner_id))
+            .group_by(SellThrough.day, Location.code).order_by(SellThrough.day.desc(), Location.code).limit(60))
+    return [{"day": r[0], "location_code": r[1], "rows": int(r[2]), "quantity": r[3], "revenue": r[4]}
+            for r in session.execute(stmt)]

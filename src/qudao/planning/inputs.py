@@ -150,6 +150,19 @@ def _history(session: Session, actor: Actor, cal: Calendar, history_days: int) -
 DEMAND_SOURCES = ("consensus", "forecast", "fallback")
 
 
+def _beyond_forecast(fc: pl.DataFrame, horizon: int) -> pl.DataFrame:
+    """When a forecast ends before the planning horizon, its average per bucket (over the buckets it
+    covers) continues to the end, rather than demand dropping to nothing after its last bucket."""
+    tail = (fc.group_by("product_id", "location_id")
+            .agg(pl.col("bucket").max().alias("last"), pl.col("forecast").mean(), pl.col("variance").mean())
+            .filter(pl.col("last") < horizon - 1))
+    if not tail.height:
+        return fc
+    tail = (tail.with_columns(pl.int_ranges(pl.col("last") + 1, horizon).alias("bucket")).explode("bucket")
+            .with_columns(pl.lit(False).alias("consensus")).select(fc.columns).cast(dict(fc.schema)))
+    return pl.concat([fc, tail])
+
+
 def load_demand(session: Session, actor: Actor, cal: Calendar, history_days: int = 91
                 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(demand per SKU-location: mean and std per bucket and its ``source``; open backorder lines: line id,
@@ -158,7 +171,8 @@ def load_demand(session: Session, actor: Actor, cal: Calendar, history_days: int
     **Forecast.** A SKU-location with a stored forecast (``qudao.forecasting.bulk.planning_forecast``: the
     latest succeeded run, CPFR consensus quantities where a consensus line covers the days) is planned from
     it bucket by bucket (``source`` "consensus" when any of its quantity is consensus, else "forecast"); its
-    ``mean`` is the forecast's average per bucket and ``std`` comes from the forecast intervals. Only a
+    ``mean`` is the forecast's average per bucket and ``std`` comes from the forecast intervals; past the
+    forecast's last bucket its average per bucket continues to the end of the horizon. Only a
     SKU-location without any forecast falls back to the average demand per bucket of the last
     ``history_days`` (``source`` "fallback"), flat over the horizon.
 
@@ -182,6 +196,7 @@ def load_demand(session: Session, actor: Actor, cal: Calendar, history_days: int
     reserved = lines.group_by("product_id", "location_id", "bucket").agg(pl.col("reserved").sum())
 
     fc = planning_forecast(session, actor, start=cal.start, bucket=cal.bucket, horizon=cal.horizon)
+    fc = _beyond_forecast(fc, cal.horizon)
     per_bucket = (fc.join(reserved, on=["product_id", "location_id", "bucket"], how="left")
                   .select("product_id", "location_id", "bucket",
                           (pl.col("forecast") - pl.col("reserved").fill_null(0.0)).clip(lower_bound=0.0)

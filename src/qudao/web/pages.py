@@ -29,6 +29,7 @@ from qudao.web import forecasting as forecasting_pages
 from qudao.web import logistics as logistics_pages
 from qudao.web import loyalty as loyalty_pages
 from qudao.web import planning as planning_pages
+from qudao.web import portal as portal_pages
 from qudao.web import production as production_pages
 from qudao.web import segments as segments_pages
 from qudao.web import suppliers as supplier_pages
@@ -148,4 +149,5 @@ def install(app: FastAPI) -> None:
     app.include_router(segments_pages.router())
     app.include_router(loyalty_pages.router())
     app.include_router(supplier_pages.router())
+    app.include_router(portal_pages.router())
 
