@@ -16,7 +16,7 @@ from qudao.common.actor import Actor
 from qudao.errors import invalid
 from qudao.loyalty import rules
 from qudao.loyalty.models import EntryKind, LoyaltyEntry, LoyaltyMember, LoyaltyProgramme, LoyaltyTierChange
-from qudao.loyalty.service import get_member, refresh_tier, today
+from qudao.loyalty.service import get_member, today
 from qudao.orders.models import OrderStatus, SalesOrder
 
 
@@ -72,10 +72,34 @@ def expire_points(session: Session, actor: Actor, as_of: date | None = None) -> 
 
 
 def _refresh_all_tiers(session: Session, actor: Actor, as_of: date, member_ids: list[int] | None = None) -> int:
-    stmt = select(LoyaltyMember).order_by(LoyaltyMember.id).execution_options(populate_existing=True)
+    """Re-tier members in one pass: rolling points of every member from one grouped query, then only the
+    members whose tier moves are touched (one change row each)."""
+    earned = (select(LoyaltyEntry.member_id, func.sum(LoyaltyEntry.points).label("points"))
+              .where(LoyaltyEntry.kind == EntryKind.accrual,
+                     LoyaltyEntry.booked_on >= rules.rolling_window_start(as_of), LoyaltyEntry.booked_on <= as_of)
+              .group_by(LoyaltyEntry.member_id).subquery())
+    stmt = (select(LoyaltyMember.id, LoyaltyMember.tier, func.coalesce(earned.c.points, 0), LoyaltyProgramme.tiers,
+                   LoyaltyProgramme.base_tier)
+            .join(LoyaltyProgramme, LoyaltyProgramme.id == LoyaltyMember.programme_id)
+            .outerjoin(earned, earned.c.member_id == LoyaltyMember.id).order_by(LoyaltyMember.id))
     if member_ids is not None:
         stmt = stmt.where(LoyaltyMember.id.in_(member_ids))
-    return sum(refresh_tier(session, actor, m, as_of=as_of) is not None for m in session.scalars(stmt))
+    changes = []
+    for member_id, tier, points, tiers, base_tier in session.execute(stmt):
+        target = rules.tier_for(int(points), tiers, base_tier)
+        if target != tier:
+            changes.append({"member_id": member_id, "from_tier": tier, "to_tier": target,
+                            "rolling_points": int(points), "changed_on": as_of})
+    if changes:
+        session.execute(insert(LoyaltyTierChange), changes)
+        table = LoyaltyMember.__table__
+        session.connection().execute(update(table).where(table.c.id == bindparam("b_id"))
+                                     .values(tier=bindparam("b_tier")),
+                                     [{"b_id": c["member_id"], "b_tier": c["to_tier"]} for c in changes])
+        session.expire_all()  # member rows loaded earlier in this session must show the new tiers
+        audit.record(session, actor, action="tier_change", entity=LoyaltyMember.__tablename__, entity_id="bulk",
+                     after={"changes": len(changes), "as_of": as_of.isoformat()})
+    return len(changes)
 
 
 def backfill_accruals(session: Session, actor: Actor, *, as_of: date | None = None) -> dict[str, int]:
