@@ -88,6 +88,8 @@ def test_partner_scorecard_custom_weights_and_isolation(client: TestClient, sess
     assert bad.status_code == 422 and "sum to 1" in bad.text and "weights" in bad.text
     unknown = client.get(url + "&weights=speed=1", headers=staff)
     assert unknown.status_code == 422 and "speed" in unknown.text
+    ancient = client.get("/api/v1/channel-performance?start=0001-01-01&end=0001-01-02", headers=staff)
+    assert ancient.status_code == 422 and "start" in ancient.text  # no date arithmetic overflow (500)
     mine = client.get(url, headers=factories.headers(settings, factories.user(session, "partner", net.b.code)))
     assert mine.status_code == 200
     (row,) = mine.json()["items"]

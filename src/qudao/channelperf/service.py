@@ -20,7 +20,14 @@ CONFLICT_KINDS = ("map", "territory", "cannibalisation")
 MAX_DAYS = 731
 
 
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def _check_window(start: date, end: date) -> None:
+    # Bounded so the prior period and the day after ``end`` stay representable dates.
+    for name, day in (("start", start), ("end", end)):
+        if not EARLIEST <= day <= LATEST:
+            raise invalid(name, f"must lie between {EARLIEST} and {LATEST}")
     if end < start:
         raise invalid("end", "must not be before start")
     if (end - start).days > MAX_DAYS:
