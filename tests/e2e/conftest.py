@@ -7,8 +7,10 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import uvicorn
@@ -19,6 +21,9 @@ from qudao.config import Settings
 from qudao.db import make_engine, make_session_factory, unit_of_work
 from qudao.web.common import STATIC_DIR
 from tests import factories
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -55,29 +60,45 @@ def _seed(url: str) -> None:
     factory.kw["bind"].dispose()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def serve(url: str, state: Path, secret: str) -> Iterator[str]:
+    """Run the application over the migrated database at ``url`` in a uvicorn thread; yields its base URL."""
     if not (STATIC_DIR / "vendor" / "htmx.min.js").is_file():
         pytest.fail("the front-end packages are missing: run `make assets` first")
-    state = tmp_path_factory.mktemp("e2e")
-    url = f"sqlite:///{state / 'qudao-e2e.db'}"
-    migrate.upgrade(url)
-    _seed(url)
-    app = create_app(Settings(database_url=url, secret_key="e2e-secret-not-for-production-0123456789",
-                              state_dir=state))
+    app = create_app(Settings(database_url=url, secret_key=secret, state_dir=state))
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # importing the app under a loaded CI machine is slow
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def open_page(browser, base_url: str, locale: str, height: int = 800) -> Iterator[Page]:  # type: ignore[no-untyped-def]
+    """A fresh browser profile (no cookies) in ``locale``; for ``yield from`` in a page fixture."""
+    context = browser.new_context(base_url=base_url, locale=locale, viewport={"width": 1280, "height": height})
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    state = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{state / 'qudao-e2e.db'}"
+    migrate.upgrade(url)
+    _seed(url)
+    with serve(url, state, "e2e-secret-not-for-production-0123456789") as base_url:
+        yield base_url
 
 
 @pytest.fixture(scope="session")
@@ -94,9 +115,4 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def page(browser, live_server: str) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A fresh browser profile (no cookies) whose language is English."""
-    context = browser.new_context(base_url=live_server, locale="en-US",
-                                  viewport={"width": 1280, "height": 800})
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
+    yield from open_page(browser, live_server, "en-US")

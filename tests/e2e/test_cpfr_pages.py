@@ -5,26 +5,21 @@ own server so the shared e2e database stays untouched."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-import uvicorn
 from sqlalchemy import insert
 
 from qudao import migrate
-from qudao.api.app import create_app
 from qudao.common.actor import SYSTEM
-from qudao.config import Settings
 from qudao.cpfr.schemas import PartnerForecastRowIn
 from qudao.cpfr.service import submit_partner_forecast
 from qudao.db import make_engine, make_session_factory, unit_of_work, utcnow
 from qudao.demand.models import EventUplift
 from qudao.forecasting.models import ForecastRun, ForecastValue
 from tests import factories
-from tests.e2e.conftest import CHROMIUM, _free_port
+from tests.e2e.conftest import CHROMIUM, serve
 from tests.factories import PASSWORD
 
 if not CHROMIUM.exists():
@@ -77,20 +72,8 @@ def cpfr_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with unit_of_work(factory) as session:
         _seed(session)
     factory.kw["bind"].dispose()
-    app = create_app(Settings(database_url=url, secret_key="e2e-cpfr-secret-0123456789-0123456789-01",
-                              state_dir=state))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{server.config.port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(url, state, "e2e-cpfr-secret-0123456789-0123456789-01") as base_url:
+        yield base_url
 
 
 @pytest.fixture

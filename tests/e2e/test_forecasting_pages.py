@@ -6,25 +6,20 @@ from __future__ import annotations
 
 import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from qudao import migrate
-from qudao.api.app import create_app
 from qudao.common.actor import SYSTEM
-from qudao.config import Settings
 from qudao.db import make_engine, make_session_factory, unit_of_work
 from qudao.forecasting import service
 from qudao.forecasting.accuracy import measure_accuracy
 from qudao.forecasting.schemas import ForecastRunCreate
 from tests import factories
-from tests.e2e.conftest import CHROMIUM, _free_port
+from tests.e2e.conftest import CHROMIUM, serve
 from tests.factories import PASSWORD
 from tests.integration.test_forecast_runs import START, seed_history
 
@@ -53,20 +48,8 @@ def forecast_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with unit_of_work(factory) as session:
         measure_accuracy(session, SYSTEM, run_id)
     factory.kw["bind"].dispose()
-    app = create_app(Settings(database_url=url, secret_key="e2e-forecast-secret-0123456789-0123456789",
-                              state_dir=state))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{server.config.port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(url, state, "e2e-forecast-secret-0123456789-0123456789") as base_url:
+        yield base_url
 
 
 @pytest.fixture

@@ -3,17 +3,14 @@ a trip's stop list and coordinate plot, and a rate quote; a partner sees only it
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from tests.e2e.conftest import CHROMIUM, _free_port
+from tests.e2e.conftest import CHROMIUM, open_page, serve
 
 if not CHROMIUM.exists():
     pytest.skip(f"headless browser tests need Debian's chromium at {CHROMIUM}", allow_module_level=True)
@@ -21,9 +18,7 @@ if not CHROMIUM.exists():
 from playwright.sync_api import Page, expect
 
 from qudao import migrate
-from qudao.api.app import create_app
 from qudao.common.actor import SYSTEM
-from qudao.config import Settings
 from qudao.db import make_engine, make_session_factory, unit_of_work
 from qudao.logistics import routes, tracking
 from qudao.logistics.schemas import RoutePlanIn, TrackingEventIn, VehicleIn
@@ -62,27 +57,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     url = f"sqlite:///{state / 'logistics.db'}"
     migrate.upgrade(url)
     ids = _seed(url)
-    app = create_app(Settings(database_url=url, secret_key="e2e-logistics-secret-0123456789abcdef",
-                              state_dir=state))
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", ids
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serve(url, state, "e2e-logistics-secret-0123456789abcdef") as base_url:
+        yield base_url, ids
 
 
 def _page(browser, server: tuple[str, dict[str, int]], locale: str) -> Iterator[Page]:  # type: ignore[no-untyped-def]
-    context = browser.new_context(base_url=server[0], locale=locale, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    yield context.new_page()
-    context.close()
+    yield from open_page(browser, server[0], locale, 900)
 
 
 @pytest.fixture

@@ -4,19 +4,14 @@ The module seeds its own server so the shared e2e database stays untouched."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import uvicorn
 from sqlalchemy import update
 
 from qudao import migrate
-from qudao.api.app import create_app
 from qudao.common.actor import SYSTEM
-from qudao.config import Settings
 from qudao.db import make_engine, make_session_factory, unit_of_work
 from qudao.loyalty import service as loyalty
 from qudao.loyalty.schemas import AdjustmentIn, MemberCreate, ProgrammeCreate, RedemptionIn
@@ -24,7 +19,7 @@ from qudao.orders.models import SalesOrder
 from qudao.segments import service as segments
 from qudao.segments.schemas import SegmentationRunCreate
 from tests import factories
-from tests.e2e.conftest import CHROMIUM, _free_port
+from tests.e2e.conftest import CHROMIUM, serve
 from tests.factories import PASSWORD
 from tests.integration.test_segments import PLAN, T
 
@@ -61,20 +56,8 @@ def crm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         run_id = segments.start_run(session, SYSTEM, SegmentationRunCreate(as_of=T)).id
     segments.execute_run(lambda: unit_of_work(factory), SYSTEM, run_id)
     factory.kw["bind"].dispose()
-    app = create_app(Settings(database_url=url, secret_key="e2e-segments-secret-0123456789-0123456789",
-                              state_dir=state))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{server.config.port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(url, state, "e2e-segments-secret-0123456789-0123456789") as base_url:
+        yield base_url
 
 
 @pytest.fixture
