@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, status
 
-from qudao.api.deps import ActorDep, SessionDep
+from qudao.api.deps import ActorDep, IdPath, SessionDep
 from qudao.api.problems import PROBLEM_RESPONSES
 from qudao.channelperf import rules, service
 from qudao.channelperf.schemas import (
@@ -54,17 +54,17 @@ def create_map_price(session: SessionDep, actor: ActorDep, body: MapPriceCreate)
 
 
 @router.get("/map-prices/{map_id}", response_model=MapPriceOut)
-def get_map_price(session: SessionDep, actor: ActorDep, map_id: int) -> MapPriceOut:
+def get_map_price(session: SessionDep, actor: ActorDep, map_id: IdPath) -> MapPriceOut:
     return rules.get_map_price(session, actor, map_id)
 
 
 @router.patch("/map-prices/{map_id}", response_model=MapPriceOut)
-def update_map_price(session: SessionDep, actor: ActorDep, map_id: int, body: MapPriceUpdate) -> MapPriceOut:
+def update_map_price(session: SessionDep, actor: ActorDep, map_id: IdPath, body: MapPriceUpdate) -> MapPriceOut:
     return rules.update_map_price(session, actor, map_id, body)
 
 
 @router.delete("/map-prices/{map_id}", response_model=MapPriceOut)
-def delete_map_price(session: SessionDep, actor: ActorDep, map_id: int) -> MapPriceOut:
+def delete_map_price(session: SessionDep, actor: ActorDep, map_id: IdPath) -> MapPriceOut:
     return rules.delete_map_price(session, actor, map_id)
 
 
@@ -79,5 +79,5 @@ def create_territory(session: SessionDep, actor: ActorDep, body: TerritoryCreate
 
 
 @router.delete("/territories/{territory_id}", response_model=TerritoryOut)
-def delete_territory(session: SessionDep, actor: ActorDep, territory_id: int) -> TerritoryOut:
+def delete_territory(session: SessionDep, actor: ActorDep, territory_id: IdPath) -> TerritoryOut:
     return rules.delete_territory(session, actor, territory_id)
