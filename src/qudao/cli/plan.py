@@ -87,15 +87,7 @@ def _select(session: Session, run_id: int | None, ids: list[int], every: bool, k
         return ids
     if not every:
         raise fail("give --id (repeat) or --all")
-    chosen: list[int] = []
-    page = 1
-    while True:
-        rows, total = queries.list_proposals(session, SYSTEM, run_id=run_id, kind=kind, status="proposed",
-                                             page=page, page_size=500)
-        chosen += [p.id for p in rows]
-        if len(chosen) >= total or not rows:
-            return chosen
-        page += 1
+    return queries.open_proposal_ids(session, SYSTEM, run_id=run_id, kind=kind)
 
 
 @app.command("approve")

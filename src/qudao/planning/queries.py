@@ -62,6 +62,20 @@ def _run_id(session: Session, run_id: int | None) -> int:
 PROPOSAL_SORTS = ("id", "due_date", "release_date", "quantity", "kind", "status")
 
 
+def open_proposal_ids(session: Session, actor: Actor, *, run_id: int | None = None,
+                      kind: str | None = None) -> list[int]:
+    """Ids of a run's proposals still waiting for a decision (default: the latest successful run), in one
+    query, for bulk approval or rejection of 'all of them'."""
+    authorize(actor, "planning:read")
+    if kind is not None and kind not in ProposalKind.ALL:
+        raise invalid("kind", f"use one of {', '.join(ProposalKind.ALL)}")
+    p = PlanningProposal
+    conditions: list[Any] = [run_proposals(p.id, _run_id(session, run_id)), p.status == ProposalStatus.proposed]
+    if kind:
+        conditions.append(p.kind == kind)
+    return list(session.scalars(select(p.id).where(*conditions).order_by(p.id)))
+
+
 def list_proposals(session: Session, actor: Actor, *, run_id: int | None = None, kind: str | None = None,
                    status: str | None = None, sku: str | None = None, location_code: str | None = None,
                    past_due: bool | None = None, sort: str = "release_date", page: int = 1, page_size: int = 50
