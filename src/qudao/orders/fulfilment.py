@@ -262,7 +262,7 @@ def receive_return(session: Session, actor: Actor, rma_id: int) -> ReturnAuthori
     authorize(actor, "orders:write")
     require_staff(actor, "receive returns")
     rma = get_return(session, actor, rma_id)
-    if rma.status != "authorized":
+    if not rma.awaiting_receipt:
         raise Conflict(detail=f"return {rma.number} is {rma.status}, not awaiting receipt")
     before = snapshot(rma)
     rma.status, rma.received_at = "received", utcnow()
@@ -276,7 +276,7 @@ def inspect_return(session: Session, actor: Actor, rma_id: int, data: Inspection
     authorize(actor, "orders:write")
     require_staff(actor, "inspect returns")
     rma = get_return(session, actor, rma_id)
-    if rma.status != "received":
+    if not rma.awaiting_inspection:
         raise Conflict(detail=f"return {rma.number} is {rma.status}; receive it before inspecting")
     order = session.get(SalesOrder, rma.order_id)
     assert order is not None

@@ -158,6 +158,15 @@ class ReturnAuthorization(IdMixin, TimestampMixin, Base):
     def number(self) -> str:
         return f"RMA{self.id:07d}"
 
+    # Which step the return is waiting for: the one rule the service enforces and the pages offer.
+    @property
+    def awaiting_receipt(self) -> bool:
+        return self.status == "authorized"
+
+    @property
+    def awaiting_inspection(self) -> bool:
+        return self.status == "received"
+
 
 class ReturnLine(IdMixin, Base):
     __tablename__ = "return_lines"
